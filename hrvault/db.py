@@ -1,0 +1,77 @@
+"""Database connections: the owner (migrations) and the unprivileged application role.
+
+Requests are served by ``hrvault_app``, a role that owns no table and has no BYPASSRLS,
+so PostgreSQL's row-level security applies to every statement it runs. Each request runs
+in one transaction bound to its tenant with a transaction-local setting that the
+row-level security policies read; a pooled connection therefore never carries a tenant
+from one request into the next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from hrvault.config import Settings
+from hrvault.embedded_db import start_embedded_postgres
+
+APP_ROLE = "hrvault_app"
+TENANT_SETTING = "hrvault.tenant_id"
+LOGIN_SLUG_SETTING = "hrvault.login_slug"
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    owner: URL
+    app: URL
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrls(owner={self.owner!r}, app={self.app!r})"  # URL hides passwords
+
+
+def _asyncpg(url: URL) -> URL:
+    return url.set(drivername="postgresql+asyncpg")
+
+
+def resolve_database(settings: Settings) -> DatabaseUrls:
+    """Where to connect; starts the embedded server when no database URL is configured."""
+    if settings.database_url is None:
+        owner = start_embedded_postgres(settings.data_dir)
+    else:
+        owner = _asyncpg(make_url(settings.database_url.reveal()))
+    if settings.app_database_url is not None:
+        app = _asyncpg(make_url(settings.app_database_url.reveal()))
+    else:
+        app = owner.set(username=APP_ROLE, password=None)
+    return DatabaseUrls(owner=owner, app=app)
+
+
+def create_engine(url: URL, *, pool_size: int = 5) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": "hrvault", "jit": "off"}},
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Scope the current transaction to one tenant; row-level security reads this."""
+    await session.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": TENANT_SETTING, "value": str(tenant_id)},
+    )

@@ -1,0 +1,27 @@
+"""ORM models. Importing this package registers every table on ``Base.metadata``."""
+
+from hrvault.models.absence import Absence, AbsenceType
+from hrvault.models.base import Base
+from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
+from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
+from hrvault.models.org import Department, Office
+from hrvault.models.tenant import Tenant
+from hrvault.models.user import Session, User
+
+__all__ = [
+    "Absence",
+    "AbsenceStatus",
+    "AbsenceType",
+    "Base",
+    "Department",
+    "Employee",
+    "EmployeeStatus",
+    "Employment",
+    "EmploymentType",
+    "JobAssignment",
+    "Office",
+    "ReportingLine",
+    "Session",
+    "Tenant",
+    "User",
+]

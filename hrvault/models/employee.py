@@ -1,0 +1,105 @@
+"""People and their effective-dated history: reporting lines, employments, job assignments.
+
+History is never overwritten: a change is a new row with an ``effective_from`` date. The
+current value is the latest row effective today; rows dated later are scheduled changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hrvault.models.base import Base, TenantOwned, Tracked
+from hrvault.models.enums import EmployeeStatus, EmploymentType, checked_enum
+
+
+def _employee_fk(column: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["tenant_id", column], ["employees.tenant_id", "employees.id"], ondelete="CASCADE"
+    )
+
+
+class Employee(TenantOwned, Tracked, Base):
+    __tablename__ = "employees"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "employee_number"),
+        Index("ix_employees_tenant_name", "tenant_id", "last_name", "first_name", "id"),
+    )
+
+    employee_number: Mapped[str] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    work_email: Mapped[str | None] = mapped_column(String(254))
+    work_phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[EmployeeStatus] = mapped_column(checked_enum(EmployeeStatus))
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class ReportingLine(TenantOwned, Tracked, Base):
+    """The primary manager of an employee from ``effective_from`` on (NULL: no manager)."""
+
+    __tablename__ = "reporting_lines"
+    __table_args__ = (
+        _employee_fk("employee_id"),
+        ForeignKeyConstraint(["tenant_id", "manager_id"], ["employees.tenant_id", "employees.id"]),
+        UniqueConstraint("tenant_id", "employee_id", "effective_from"),
+        CheckConstraint("manager_id IS NULL OR manager_id <> employee_id", name="not_self"),
+        Index("ix_reporting_lines_tenant_manager", "tenant_id", "manager_id"),
+    )
+
+    employee_id: Mapped[uuid.UUID]
+    manager_id: Mapped[uuid.UUID | None]
+    effective_from: Mapped[date]
+
+
+class Employment(TenantOwned, Tracked, Base):
+    __tablename__ = "employments"
+    __table_args__ = (
+        _employee_fk("employee_id"),
+        CheckConstraint("fte_percent > 0 AND fte_percent <= 100", name="fte_range"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        CheckConstraint("country_code ~ '^[A-Z]{2}$'", name="country_code_format"),
+        Index("ix_employments_tenant_employee", "tenant_id", "employee_id"),
+    )
+
+    employee_id: Mapped[uuid.UUID]
+    employment_type: Mapped[EmploymentType] = mapped_column(checked_enum(EmploymentType))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    fte_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    legal_entity: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(String(2))
+
+
+class JobAssignment(TenantOwned, Tracked, Base):
+    __tablename__ = "job_assignments"
+    __table_args__ = (
+        _employee_fk("employee_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "department_id"], ["departments.tenant_id", "departments.id"]
+        ),
+        ForeignKeyConstraint(["tenant_id", "office_id"], ["offices.tenant_id", "offices.id"]),
+        UniqueConstraint("tenant_id", "employee_id", "effective_from"),
+        Index("ix_job_assignments_tenant_department", "tenant_id", "department_id"),
+    )
+
+    employee_id: Mapped[uuid.UUID]
+    title: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[uuid.UUID | None]
+    office_id: Mapped[uuid.UUID | None]
+    effective_from: Mapped[date]

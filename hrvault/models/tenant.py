@@ -1,0 +1,40 @@
+"""The tenant registry: one row per customer company."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hrvault.models.base import Base
+
+DEFAULT_IDLE_TIMEOUT_SECONDS = 30 * 60
+DEFAULT_ABSOLUTE_LIFETIME_SECONDS = 12 * 60 * 60
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),
+        CheckConstraint("idle_timeout_seconds BETWEEN 60 AND 86400", name="idle_timeout_range"),
+        CheckConstraint(
+            "absolute_lifetime_seconds BETWEEN 300 AND 2592000", name="absolute_lifetime_range"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    idle_timeout_seconds: Mapped[int] = mapped_column(
+        server_default=text(str(DEFAULT_IDLE_TIMEOUT_SECONDS))
+    )
+    absolute_lifetime_seconds: Mapped[int] = mapped_column(
+        server_default=text(str(DEFAULT_ABSOLUTE_LIFETIME_SECONDS))
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
