@@ -1,0 +1,1 @@
+"""Who is calling: passwords, sessions and the principals they authenticate."""

@@ -1,0 +1,162 @@
+"""Server-side login sessions: login, authentication on every request, logout.
+
+A session ends after the tenant's idle timeout or its absolute lifetime, whichever comes
+first, and at once when revoked. Both limits are read from the tenant row at every
+request, so shortening them applies to sessions already open.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hrvault.auth.passwords import hash_password, needs_rehash, verify_password
+from hrvault.auth.principal import Principal, PrincipalKind
+from hrvault.auth.tokens import SessionToken, new_session_token, parse_session_token
+from hrvault.config import Secret
+from hrvault.db import LOGIN_SLUG_SETTING, bind_tenant
+from hrvault.errors import Unauthenticated
+from hrvault.models import Session, Tenant, User
+
+LOGIN_FAILED = "login failed: unknown tenant, email or password"
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: SessionToken
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    expires_at: datetime
+    idle_timeout: timedelta
+
+
+async def find_tenant_by_slug(db: AsyncSession, slug: str) -> Tenant | None:
+    """Look a tenant up by slug before the transaction is bound to any tenant."""
+    await db.execute(
+        text("SELECT set_config(:name, :value, true)"),
+        {"name": LOGIN_SLUG_SETTING, "value": slug},
+    )
+    tenant = await db.scalar(select(Tenant).where(Tenant.slug == slug))
+    await db.execute(text("SELECT set_config(:name, '', true)"), {"name": LOGIN_SLUG_SETTING})
+    return tenant
+
+
+async def login(
+    db: AsyncSession,
+    *,
+    tenant_slug: str,
+    email: str,
+    password: Secret,
+    now: datetime,
+    client_ip: str | None,
+    user_agent: str | None,
+) -> NewSession:
+    """Check the credentials and open a session; every failure answers the same way."""
+    tenant = await find_tenant_by_slug(db, tenant_slug)
+    user: User | None = None
+    if tenant is not None:
+        await bind_tenant(db, tenant.id)
+        user = await db.scalar(
+            select(User).where(
+                User.tenant_id == tenant.id,
+                text("lower(users.email) = lower(:email)").bindparams(email=email),
+                User.is_active.is_(True),
+            )
+        )
+    if not await verify_password(user.password_hash if user else None, password):
+        raise Unauthenticated(LOGIN_FAILED)
+    if tenant is None or user is None:  # verify_password is False without a user; for mypy
+        raise Unauthenticated(LOGIN_FAILED)
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = await hash_password(password)
+    user.last_login_at = now
+    token = new_session_token(tenant.id)
+    session = Session(
+        tenant_id=tenant.id,
+        user_id=user.id,
+        token_hash=token.digest,
+        created_at=now,
+        last_seen_at=now,
+        client_ip=client_ip,
+        user_agent=(user_agent or "")[:512] or None,
+    )
+    db.add(session)
+    await db.flush()
+    return NewSession(
+        token=token,
+        session_id=session.id,
+        user_id=user.id,
+        expires_at=now + timedelta(seconds=tenant.absolute_lifetime_seconds),
+        idle_timeout=timedelta(seconds=tenant.idle_timeout_seconds),
+    )
+
+
+_TOUCH_SESSION = text(
+    """
+    UPDATE sessions AS s
+       SET last_seen_at = CAST(:now AS timestamptz)
+      FROM tenants AS t, users AS u
+     WHERE s.token_hash = :token_hash
+       AND s.revoked_at IS NULL
+       AND t.id = s.tenant_id
+       AND u.tenant_id = s.tenant_id AND u.id = s.user_id AND u.is_active
+       AND s.last_seen_at
+           > CAST(:now AS timestamptz) - make_interval(secs => t.idle_timeout_seconds)
+       AND s.created_at
+           > CAST(:now AS timestamptz) - make_interval(secs => t.absolute_lifetime_seconds)
+    RETURNING s.id, s.user_id, u.employee_id,
+              COALESCE((SELECT COALESCE(e.preferred_name, e.first_name) || ' ' || e.last_name
+                          FROM employees AS e
+                         WHERE e.tenant_id = s.tenant_id AND e.id = u.employee_id), u.email)
+    """
+)
+
+
+async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Principal:
+    """The principal of a live session; binds the transaction to the session's tenant.
+
+    Raises Unauthenticated for a malformed, unknown, expired or revoked token alike.
+    """
+    token = parse_session_token(raw_token)
+    if token is None:
+        raise Unauthenticated("the session token is not valid")
+    await bind_tenant(db, token.tenant_id)
+    row = (await db.execute(_TOUCH_SESSION, {"now": now, "token_hash": token.digest})).first()
+    if row is None:
+        raise Unauthenticated("the session has expired or was revoked; log in again")
+    session_id, user_id, employee_id, name = row
+    return Principal(
+        kind=PrincipalKind.USER,
+        tenant_id=token.tenant_id,
+        actor_id=user_id,
+        display_name=name,
+        session_id=session_id,
+        employee_id=employee_id,
+    )
+
+
+async def revoke_session(db: AsyncSession, principal: Principal, *, now: datetime) -> None:
+    await db.execute(
+        update(Session)
+        .where(Session.tenant_id == principal.tenant_id, Session.id == principal.session_id)
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_all_sessions(db: AsyncSession, principal: Principal, *, now: datetime) -> int:
+    """End every open session of the principal's user, this one included."""
+    result = await db.execute(
+        update(Session)
+        .where(
+            Session.tenant_id == principal.tenant_id,
+            Session.user_id == principal.actor_id,
+            Session.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

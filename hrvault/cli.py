@@ -1,0 +1,220 @@
+"""``hrvault`` command line: serve, migrate, demo, tenant and user administration.
+
+Every command accepts ``--json`` and then prints exactly one JSON object on stdout (the
+scripting contract for operators); without it, it prints text for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hrvault.auth.users import create_user
+from hrvault.clock import SystemClock
+from hrvault.config import ConfigError, Secret, Settings, load_settings
+from hrvault.db import DatabaseUrls, create_engine, resolve_database, session_factory
+from hrvault.embedded_db import EmbeddedDatabaseError
+from hrvault.errors import HrvaultError
+from hrvault.models.migrations import upgrade_to_head
+from hrvault.resolvers.validation import parse_id
+from hrvault.tenancy import create_tenant, resolve_tenant
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    print(json.dumps(payload, default=str) if args.json else text, flush=True)
+
+
+def _in_transaction(urls: DatabaseUrls, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction as the application role (row-level security applies)."""
+
+    async def run() -> T:
+        engine = create_engine(urls.app, pool_size=1)
+        try:
+            async with session_factory(engine)() as db:
+                result = await work(db)
+                await db.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    urls = resolve_database(settings)
+    upgrade_to_head(urls.owner)
+    _emit(args, {"migrated": True}, "database is up to date")
+
+
+def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> None:
+    urls = resolve_database(settings)
+    now = SystemClock().now()
+    tenant = _in_transaction(
+        urls, lambda db: create_tenant(db, name=args.name, slug=args.slug, now=now)
+    )
+    _emit(
+        args,
+        {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name},
+        f"created tenant {tenant.name} (slug {tenant.slug}, id {tenant.id})",
+    )
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
+    if not args.password_stdin:
+        raise CommandError("pass the password on standard input with --password-stdin")
+    password = Secret(sys.stdin.readline().rstrip("\r\n"))
+    employee_id = parse_id(args.employee, "employee") if args.employee else None
+    urls = resolve_database(settings)
+    now = SystemClock().now()
+
+    async def work(db: AsyncSession) -> Any:
+        tenant = await resolve_tenant(db, args.tenant)
+        return await create_user(
+            db,
+            tenant_id=tenant.id,
+            email=args.email,
+            password=password,
+            employee_id=employee_id,
+            actor_id=None,
+            now=now,
+        )
+
+    user = _in_transaction(urls, work)
+    _emit(
+        args,
+        {"id": str(user.id), "tenant_id": str(user.tenant_id), "email": user.email},
+        f"created user {user.email} (id {user.id})",
+    )
+
+
+def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None:
+    from hrvault.app import create_app
+
+    uvicorn.run(
+        create_app(settings, database=urls),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    urls = resolve_database(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    _emit(
+        args, {"url": f"http://{host}:{port}/graphql"}, f"serving on http://{host}:{port}/graphql"
+    )
+    _serve(settings, urls, host, port)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from dataclasses import replace
+
+    from hrvault.demo import ACME, DEMO_PASSWORD, GLOBEX, seed_company
+
+    if args.data_dir:
+        settings = replace(settings, data_dir=args.data_dir)
+    urls = resolve_database(settings)
+    upgrade_to_head(urls.owner)
+    now = SystemClock().now()
+
+    async def seed(db: AsyncSession) -> list[Any]:
+        return [*await seed_company(db, ACME, now), *await seed_company(db, GLOBEX, now)]
+
+    created = _in_transaction(urls, seed)
+    host, port = args.host or settings.host, args.port or settings.port
+    url = f"http://{host}:{port}/graphql"
+    logins = [
+        {"tenant": slug, "persona": persona, "email": f"{persona}@{slug}.example"}
+        for slug in (ACME.slug, GLOBEX.slug)
+        for persona in ("owner", "hr", "manager", "teamlead", "employee", "payroll", "auditor")
+    ]
+    lines = [f"hrvault demo: {url}", f"demo data {'created' if created else 'already present'}"]
+    lines += [
+        f"  tenant {entry['tenant']:<7} {entry['persona']:<9} {entry['email']}" for entry in logins
+    ]
+    lines.append(f"password for every demo login: {DEMO_PASSWORD}")
+    _emit(args, {"url": url, "logins": logins, "password": DEMO_PASSWORD}, "\n".join(lines))
+    if not args.no_serve:
+        _serve(settings, urls, host, port)
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
+    from hrvault.schema.build import build_schema
+
+    sdl = str(build_schema())
+    _emit(args, {"schema": sdl}, sdl)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hrvault", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[..., None], help: str, into: Any = commands) -> Any:
+        sub = into.add_parser(name, help=help)
+        sub.add_argument("--json", action="store_true", help="print one JSON object")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    serve = command("serve", cmd_serve, "run the API server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    command("migrate", cmd_migrate, "bring the database schema up to date")
+    demo = command("demo", cmd_demo, "run the API with two demo companies")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--data-dir", type=lambda p: __import__("pathlib").Path(p))
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, do not serve")
+    command("schema", cmd_schema, "print the GraphQL schema (SDL)")
+
+    tenant = commands.add_parser("tenant", help="tenant administration")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = command("create", cmd_tenant_create, "create a tenant", tenant_commands)
+    create.add_argument("--name", required=True)
+    create.add_argument("--slug", help="login name of the tenant (default: from the name)")
+
+    user = commands.add_parser("user", help="user administration")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create_user_cmd = command("create", cmd_user_create, "create a user", user_commands)
+    create_user_cmd.add_argument("--tenant", required=True, help="tenant id or slug")
+    create_user_cmd.add_argument("--email", required=True)
+    create_user_cmd.add_argument("--password-stdin", action="store_true")
+    create_user_cmd.add_argument("--employee", help="id of the employee this user is")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        logging.getLogger("hrvault").setLevel(settings.log_level)
+        args.handler(args, settings)
+    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError) as exc:
+        code = exc.code.value if isinstance(exc, HrvaultError) else type(exc).__name__
+        if args.json:
+            print(json.dumps({"error": {"code": code, "message": str(exc)}}))
+        else:
+            print(f"hrvault: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

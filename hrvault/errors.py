@@ -1,0 +1,64 @@
+"""Errors a client may see. Each carries a stable ``extensions.code``.
+
+Anything else that escapes a resolver is an internal error: the client gets
+``INTERNAL_SERVER_ERROR`` and a request id, the details go to the log only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    CONFLICT = "CONFLICT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class HrvaultError(Exception):
+    """An expected failure with a message that is safe to show to the caller.
+
+    graphql-core copies ``extensions`` from the original error onto the GraphQL error.
+    """
+
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, Any] = {"code": self.code.value, **details}
+
+
+class Unauthenticated(HrvaultError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(HrvaultError):
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(HrvaultError):
+    code = ErrorCode.NOT_FOUND
+
+
+class BadUserInput(HrvaultError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class Conflict(HrvaultError):
+    code = ErrorCode.CONFLICT
+
+
+def not_found(kind: str) -> NotFound:
+    """The same answer for a missing id and another tenant's id: nothing to tell apart."""
+    return NotFound(f"{kind} not found")
+
+
+def bad_input(field: str, message: str) -> BadUserInput:
+    return BadUserInput(f"{field}: {message}", field=field)

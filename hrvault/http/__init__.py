@@ -1,0 +1,1 @@
+"""Pure-ASGI middleware and plain HTTP routes around the GraphQL endpoint."""

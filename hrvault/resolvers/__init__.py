@@ -1,0 +1,1 @@
+"""Query and mutation logic. No GraphQL types here beyond what resolvers return."""

@@ -1,0 +1,90 @@
+"""Absence requests and their decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from hrvault.errors import Conflict, bad_input
+from hrvault.models import Absence, AbsenceStatus, AbsenceType, Employee
+from hrvault.resolvers import rows, validation
+from hrvault.resolvers.context import RequestContext
+
+MAX_ABSENCE_DAYS = 731
+
+
+async def list_absence_types(ctx: RequestContext) -> list[AbsenceType]:
+    return list(
+        await ctx.reader.all(
+            select(AbsenceType)
+            .where(AbsenceType.tenant_id == ctx.tenant_id)
+            .order_by(AbsenceType.name)
+        )
+    )
+
+
+def _check_dates(start: date, end: date) -> None:
+    validation.date_range(start, end, "endDate")
+    if (end - start).days >= MAX_ABSENCE_DAYS:
+        raise bad_input("endDate", f"an absence may last at most {MAX_ABSENCE_DAYS} days")
+
+
+async def request_absence(
+    ctx: RequestContext, raw_employee_id: str, raw_type_id: str, start: date, end: date
+) -> Absence:
+    employee = await rows.get_row(ctx, Employee, raw_employee_id, "employeeId")
+    absence_type = await rows.get_row(ctx, AbsenceType, raw_type_id, "absenceTypeId")
+    _check_dates(start, end)
+    status = AbsenceStatus.REQUESTED if absence_type.requires_approval else AbsenceStatus.APPROVED
+    absence = Absence(
+        employee_id=employee.id,
+        absence_type_id=absence_type.id,
+        start_date=start,
+        end_date=end,
+        status=status,
+    )
+    return await rows.create(ctx, absence)
+
+
+async def update_absence(
+    ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
+) -> Absence:
+    absence = await rows.get_row(ctx, Absence, raw_id, "id")
+    if absence.status in (AbsenceStatus.REJECTED, AbsenceStatus.CANCELLED):
+        raise Conflict(f"a {absence.status.value} absence cannot be changed")
+    cleaned: dict[str, Any] = {}
+    for name, value in changes.items():
+        if value is None:
+            raise bad_input(name, "cannot be null")
+        if name == "absence_type_id":
+            cleaned[name] = (await rows.get_row(ctx, AbsenceType, value, "absenceTypeId")).id
+        else:
+            cleaned[name] = value
+    _check_dates(
+        cleaned.get("start_date", absence.start_date), cleaned.get("end_date", absence.end_date)
+    )
+    return await rows.update(ctx, absence, version, cleaned)
+
+
+_ALLOWED_DECISIONS = {
+    AbsenceStatus.APPROVED: {AbsenceStatus.REQUESTED},
+    AbsenceStatus.REJECTED: {AbsenceStatus.REQUESTED},
+    AbsenceStatus.CANCELLED: {AbsenceStatus.REQUESTED, AbsenceStatus.APPROVED},
+}
+
+
+async def decide_absence(
+    ctx: RequestContext, raw_id: str, version: int, decision: AbsenceStatus
+) -> Absence:
+    """Move an absence to approved, rejected or cancelled, if its current status allows."""
+    absence = await rows.get_row(ctx, Absence, raw_id, "id")
+    rows.check_version(absence, version)
+    if absence.status not in _ALLOWED_DECISIONS[decision]:
+        raise Conflict(f"a {absence.status.value} absence cannot become {decision.value}")
+    changes: dict[str, Any] = {"status": decision}
+    if decision is not AbsenceStatus.CANCELLED:
+        changes["approver_id"] = ctx.require_principal().employee_id
+        changes["decided_at"] = ctx.clock.now()
+    return await rows.update(ctx, absence, version, changes)

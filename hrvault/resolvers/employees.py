@@ -1,0 +1,145 @@
+"""Reading and changing employees."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, tuple_
+
+from hrvault.errors import bad_input
+from hrvault.models import Employee, EmployeeStatus
+from hrvault.resolvers import rows, validation
+from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.history import current_jobs_subquery
+from hrvault.resolvers.pagination import EmployeeCursor
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    department_id: uuid.UUID | None = None
+    office_id: uuid.UUID | None = None
+    status: EmployeeStatus | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class EmployeePage:
+    employees: Sequence[Employee]
+    has_next_page: bool
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[tuple[Employee]]:
+    statement = select(Employee).where(Employee.tenant_id == ctx.tenant_id)
+    if where.department_id is not None or where.office_id is not None:
+        job = current_jobs_subquery(ctx.tenant_id, ctx.today())
+        statement = statement.join(job, job.c.employee_id == Employee.id)
+        if where.department_id is not None:
+            statement = statement.where(job.c.department_id == where.department_id)
+        if where.office_id is not None:
+            statement = statement.where(job.c.office_id == where.office_id)
+    if where.status is not None:
+        statement = statement.where(Employee.status == where.status)
+    if where.search:
+        pattern = f"%{_escape_like(where.search.strip())}%"
+        full_name = func.concat(Employee.first_name, " ", Employee.last_name)
+        statement = statement.where(
+            or_(
+                full_name.ilike(pattern, escape="\\"),
+                Employee.preferred_name.ilike(pattern, escape="\\"),
+                Employee.last_name.ilike(pattern, escape="\\"),
+                Employee.work_email.ilike(pattern, escape="\\"),
+                Employee.employee_number.ilike(pattern, escape="\\"),
+            )
+        )
+    return statement
+
+
+async def list_employees(
+    ctx: RequestContext, *, first: int, after: str | None, where: EmployeeFilter
+) -> EmployeePage:
+    limit = ctx.settings.max_page_size
+    if not 1 <= first <= limit:
+        raise bad_input("first", f"must be between 1 and {limit}")
+    if where.search is not None and len(where.search) > 100:
+        raise bad_input("filter.search", "must be at most 100 characters")
+    statement = _filtered(ctx, where)
+    if after is not None:
+        cursor = EmployeeCursor.decode(after)
+        statement = statement.where(
+            tuple_(Employee.last_name, Employee.first_name, Employee.id)
+            > tuple_(cursor.last_name, cursor.first_name, cursor.id)
+        )
+    statement = statement.order_by(Employee.last_name, Employee.first_name, Employee.id).limit(
+        first + 1
+    )
+    found = await ctx.reader.all(statement)
+    page = found[:first]
+    for employee in page:
+        ctx.loaders.employee.prime(employee.id, employee)
+    return EmployeePage(employees=page, has_next_page=len(found) > first)
+
+
+def cursor_for(employee: Employee) -> str:
+    return EmployeeCursor(employee.last_name, employee.first_name, employee.id).encode()
+
+
+async def get_employee(ctx: RequestContext, raw_id: str) -> Employee | None:
+    """An employee of the caller's tenant, or None (also for another tenant's id)."""
+    employee_id = validation.parse_id(raw_id, "id")
+    return await ctx.loaders.employee.load(employee_id)
+
+
+async def _check_number_free(
+    ctx: RequestContext, number: str, except_id: uuid.UUID | None = None
+) -> None:
+    clash = select(Employee.id).where(
+        and_(Employee.tenant_id == ctx.tenant_id, Employee.employee_number == number)
+    )
+    if except_id is not None:
+        clash = clash.where(Employee.id != except_id)
+    if await ctx.db.scalar(clash) is not None:
+        raise bad_input("employeeNumber", "is already used by another employee")
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the employee fields present in ``fields``; others are left untouched."""
+    checks = {
+        "employee_number": lambda v: validation.text(v, "employeeNumber", max_length=32),
+        "first_name": lambda v: validation.text(v, "firstName", max_length=100),
+        "last_name": lambda v: validation.text(v, "lastName", max_length=100),
+        "preferred_name": lambda v: validation.optional_text(v, "preferredName", max_length=100),
+        "work_email": lambda v: validation.optional_text(v, "workEmail", max_length=254),
+        "work_phone": lambda v: validation.optional_text(v, "workPhone", max_length=40),
+        "status": lambda v: v,
+    }
+    cleaned = {}
+    for name, value in fields.items():
+        if value is None and name in {"employee_number", "first_name", "last_name", "status"}:
+            raise bad_input(name, "cannot be null")
+        cleaned[name] = checks[name](value)
+    if cleaned.get("work_email") and "@" not in cleaned["work_email"]:
+        raise bad_input("workEmail", "is not a valid email address")
+    return cleaned
+
+
+async def create_employee(ctx: RequestContext, fields: dict[str, Any]) -> Employee:
+    cleaned = _clean(fields)
+    await _check_number_free(ctx, cleaned["employee_number"])
+    return await rows.create(ctx, Employee(**cleaned))
+
+
+async def update_employee(
+    ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
+) -> Employee:
+    employee = await rows.get_row(ctx, Employee, raw_id, "id")
+    cleaned = _clean(changes)
+    if "employee_number" in cleaned:
+        await _check_number_free(ctx, cleaned["employee_number"], except_id=employee.id)
+    return await rows.update(ctx, employee, version, cleaned)

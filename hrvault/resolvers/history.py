@@ -1,0 +1,36 @@
+"""Statements for effective-dated history: what is current on a given day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.sql import Subquery
+
+from hrvault.models import JobAssignment, ReportingLine
+
+
+def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[tuple[JobAssignment]]:
+    """The latest job assignment effective today, per employee."""
+    return (
+        select(JobAssignment)
+        .where(JobAssignment.tenant_id == tenant_id, JobAssignment.effective_from <= today)
+        .order_by(JobAssignment.employee_id, JobAssignment.effective_from.desc())
+        .distinct(JobAssignment.employee_id)
+    )
+
+
+def current_jobs_subquery(tenant_id: uuid.UUID, today: date) -> Subquery:
+    return current_jobs(tenant_id, today).subquery("current_job")
+
+
+def current_managers_subquery(tenant_id: uuid.UUID, today: date) -> Subquery:
+    """``(employee_id, manager_id)`` of the primary reporting line effective today."""
+    return (
+        select(ReportingLine.employee_id, ReportingLine.manager_id)
+        .where(ReportingLine.tenant_id == tenant_id, ReportingLine.effective_from <= today)
+        .order_by(ReportingLine.employee_id, ReportingLine.effective_from.desc())
+        .distinct(ReportingLine.employee_id)
+        .subquery("current_manager")
+    )

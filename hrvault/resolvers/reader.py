@@ -1,0 +1,35 @@
+"""Serialised reads on the request's single connection.
+
+GraphQL resolves the fields of a query concurrently, but one transaction has one
+connection, and a connection runs one statement at a time. Every read of a query goes
+through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+class Reader:
+    def __init__(self, db: AsyncSession) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    async def all(self, statement: Select[tuple[T]]) -> Sequence[T]:
+        async with self._lock:
+            return (await self._db.scalars(statement)).all()
+
+    async def first(self, statement: Select[tuple[T]]) -> T | None:
+        async with self._lock:
+            return (await self._db.scalars(statement.limit(1))).first()
+
+    async def rows(self, statement: Select[Any]) -> Sequence[Row[Any]]:
+        async with self._lock:
+            return (await self._db.execute(statement)).all()

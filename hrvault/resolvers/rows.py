@@ -1,0 +1,57 @@
+"""Loading a tenant's row by id for a change, and saving it under optimistic locking."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from hrvault.errors import Conflict, not_found
+from hrvault.models.base import Base, Tracked
+from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.validation import parse_id
+
+M = TypeVar("M", bound=Base)
+T = TypeVar("T", bound=Tracked)
+
+
+async def get_row(ctx: RequestContext, model: type[M], raw_id: str | uuid.UUID, field: str) -> M:
+    """The row of the caller's tenant with that id; another tenant's id is simply not found."""
+    row_id = raw_id if isinstance(raw_id, uuid.UUID) else parse_id(raw_id, field)
+    row = await ctx.db.get(model, (ctx.tenant_id, row_id))
+    if row is None:
+        raise not_found(model.__name__.lower() if field == "id" else field)
+    return row
+
+
+def check_version(row: Tracked, expected: int) -> None:
+    if row.version != expected:
+        raise Conflict(
+            "this record was changed by someone else; reload it and try again",
+            currentVersion=row.version,
+        )
+
+
+async def create(ctx: RequestContext, row: T) -> T:
+    row.stamp_created(ctx.actor_id, ctx.clock.now())
+    row.tenant_id = ctx.tenant_id  # type: ignore[attr-defined]
+    ctx.db.add(row)
+    await ctx.db.flush()
+    return row
+
+
+async def update(
+    ctx: RequestContext, row: T, expected_version: int, changes: Mapping[str, Any]
+) -> T:
+    """Apply changes if the caller saw the current version; a concurrent writer loses cleanly."""
+    check_version(row, expected_version)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.stamp_updated(ctx.actor_id, ctx.clock.now())
+    try:
+        await ctx.db.flush()
+    except StaleDataError:
+        raise Conflict("this record was changed by someone else; reload it and try again") from None
+    return row

@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, inputs, root fields and the extensions around execution."""

@@ -1,0 +1,52 @@
+"""Assembling the schema, with its extensions and the build-time access checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.types.execution import ExecutionContext
+from strawberry.types.graphql import OperationType
+
+from hrvault.schema.checks import check_declared_access
+from hrvault.schema.mutation import Mutation
+from hrvault.schema.query import Query
+
+# Types that only shape a response (pages, payloads) and hold no tenant data of their own.
+STRUCTURAL_TYPES = {"EmployeeConnection", "EmployeeEdge", "PageInfo", "LoginPayload", "Viewer"}
+ROOT_TYPES = {"Query", "Mutation"}
+
+
+class MarkOperationKind(SchemaExtension):
+    """Tell the transaction owner whether this operation may write (then errors roll back)."""
+
+    def on_execute(self) -> Iterator[None]:
+        self.execution_context.context.is_mutation = (
+            self.execution_context.operation_type is OperationType.MUTATION
+        )
+        yield
+
+
+class HrvaultSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Errors are logged once, by the HTTP view, with the request id and without values."""
+
+
+def build_schema(**overrides: Any) -> strawberry.Schema:
+    schema = HrvaultSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            MarkOperationKind,
+        ],
+        **overrides,
+    )
+    check_declared_access(schema, root_types=ROOT_TYPES, structural_types=STRUCTURAL_TYPES)
+    return schema

@@ -1,0 +1,48 @@
+"""Build-time checks: a schema that would serve data without a declared decision fails.
+
+- every root field names exactly one access marker (``Public`` or ``Authenticated``);
+- every field of every object type that carries tenant data names its field group.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.types.field import StrawberryField
+
+from hrvault.permissions.access import ACCESS_MARKERS
+from hrvault.permissions.field_groups import GROUP_METADATA_KEY, FieldGroup
+
+
+class UndeclaredAccessError(Exception):
+    """A field of the schema has no declared permission; the message lists them all."""
+
+
+def _served_fields(schema: strawberry.Schema) -> list[tuple[str, StrawberryField]]:
+    """``(type name, field)`` for every field the GraphQL schema serves (not introspection)."""
+    served = []
+    for name, graphql_type in schema._schema.type_map.items():
+        if name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for graphql_field in graphql_type.fields.values():
+            served.append((name, graphql_field.extensions["strawberry-definition"]))
+    return served
+
+
+def check_declared_access(
+    schema: strawberry.Schema, *, root_types: set[str], structural_types: set[str]
+) -> None:
+    """Raise UndeclaredAccessError naming every field without a declared decision."""
+    missing: list[str] = []
+    for type_name, field in _served_fields(schema):
+        where = f"{type_name}.{field.graphql_name or field.python_name}"
+        if type_name in root_types:
+            markers = [p for p in field.permission_classes if p in ACCESS_MARKERS]
+            if len(markers) != 1:
+                missing.append(f"{where}: needs exactly one of Public or Authenticated")
+        elif type_name not in structural_types:
+            group = (field.metadata or {}).get(GROUP_METADATA_KEY)
+            if not isinstance(group, FieldGroup):
+                missing.append(f"{where}: needs a field group (metadata=in_group(...))")
+    if missing:
+        raise UndeclaredAccessError("fields without a declared permission:\n" + "\n".join(missing))

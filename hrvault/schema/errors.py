@@ -1,0 +1,47 @@
+"""What a client sees of an error: a message and a typed ``extensions.code``, nothing internal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+
+from hrvault.errors import ErrorCode, HrvaultError
+
+logger = logging.getLogger("hrvault.errors")
+
+INTERNAL_MESSAGE = "internal server error; quote the request id when reporting it"
+
+
+def _code_for_request_error(message: str) -> ErrorCode:
+    """Errors raised before execution carry no original exception; sort them by kind."""
+    if message.startswith("Syntax Error"):
+        return ErrorCode.GRAPHQL_PARSE_FAILED
+    if message.startswith("Variable "):
+        return ErrorCode.BAD_USER_INPUT
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    original = error.original_error
+    if original is None or isinstance(original, (HrvaultError, GraphQLError)):
+        formatted = error.formatted
+        extensions = dict(formatted.get("extensions") or {})
+        if "code" not in extensions:
+            extensions["code"] = _code_for_request_error(error.message).value
+        formatted["extensions"] = extensions
+        return dict(formatted)
+    logger.error(
+        "unexpected error in request %s at %s",
+        request_id,
+        error.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    formatted_error: dict[str, Any] = {
+        "message": INTERNAL_MESSAGE,
+        "extensions": {"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    }
+    if error.path is not None:
+        formatted_error["path"] = error.path
+    return formatted_error

@@ -1,0 +1,85 @@
+"""Absence types and absences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+
+from hrvault.models import Absence as AbsenceRow
+from hrvault.models import AbsenceType as AbsenceTypeRow
+from hrvault.schema.types.base import ABSENCE, ORGANISATION, AbsenceStatusEnum, Info
+
+if TYPE_CHECKING:
+    from hrvault.schema.types.employee import Employee
+
+EmployeeRef = Annotated["Employee", strawberry.lazy("hrvault.schema.types.employee")]
+
+
+@strawberry.type(description="A kind of absence the company offers.")
+class AbsenceType:
+    id: strawberry.ID = strawberry.field(metadata=ORGANISATION)
+    code: str = strawberry.field(metadata=ORGANISATION)
+    name: str = strawberry.field(metadata=ORGANISATION)
+    is_health_related: bool = strawberry.field(
+        metadata=ORGANISATION,
+        description="The reason of a health-related absence is visible only to a few.",
+    )
+    requires_approval: bool = strawberry.field(metadata=ORGANISATION)
+
+    @classmethod
+    def from_row(cls, row: AbsenceTypeRow) -> Self:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            name=row.name,
+            is_health_related=row.is_health_related,
+            requires_approval=row.requires_approval,
+        )
+
+
+@strawberry.type(description="Time away from work, requested and then decided.")
+class Absence:
+    row: strawberry.Private[AbsenceRow]
+    id: strawberry.ID = strawberry.field(metadata=ABSENCE)
+    start_date: date = strawberry.field(metadata=ABSENCE)
+    end_date: date = strawberry.field(metadata=ABSENCE)
+    status: AbsenceStatusEnum = strawberry.field(metadata=ABSENCE)  # type: ignore[valid-type]
+    decided_at: datetime | None = strawberry.field(metadata=ABSENCE)
+    version: int = strawberry.field(metadata=ABSENCE)
+
+    @classmethod
+    def from_row(cls, row: AbsenceRow) -> Self:
+        return cls(
+            row=row,
+            id=strawberry.ID(str(row.id)),
+            start_date=row.start_date,
+            end_date=row.end_date,
+            status=row.status,
+            decided_at=row.decided_at,
+            version=row.version,
+        )
+
+    @strawberry.field(metadata=ABSENCE)
+    async def absence_type(self, info: Info) -> AbsenceType:
+        row = await info.context.loaders.absence_type.load(self.row.absence_type_id)
+        if row is None:  # the foreign key makes this impossible; fail loudly, not silently
+            raise LookupError(f"absence type {self.row.absence_type_id} vanished")
+        return AbsenceType.from_row(row)
+
+    @strawberry.field(metadata=ABSENCE)
+    async def employee(self, info: Info) -> EmployeeRef | None:
+        from hrvault.schema.types.employee import Employee
+
+        row = await info.context.loaders.employee.load(self.row.employee_id)
+        return Employee.from_row(row) if row else None
+
+    @strawberry.field(metadata=ABSENCE, description="Who approved or rejected it.")
+    async def approver(self, info: Info) -> EmployeeRef | None:
+        from hrvault.schema.types.employee import Employee
+
+        if self.row.approver_id is None:
+            return None
+        row = await info.context.loaders.employee.load(self.row.approver_id)
+        return Employee.from_row(row) if row else None

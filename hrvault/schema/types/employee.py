@@ -1,0 +1,125 @@
+"""The employee: directory data in plain fields, everything else resolved per group."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import strawberry
+
+from hrvault.models import Employee as EmployeeRow
+from hrvault.schema.types.absence import Absence
+from hrvault.schema.types.base import ABSENCE, BASIC, EMPLOYMENT, JOB, EmployeeStatusEnum, Info
+from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
+from hrvault.schema.types.org import Department, Office
+
+
+@strawberry.type(description="A person employed (or about to be, or formerly) by the company.")
+class Employee:
+    row: strawberry.Private[EmployeeRow]
+    id: strawberry.ID = strawberry.field(metadata=BASIC)
+    employee_number: str = strawberry.field(metadata=BASIC)
+    first_name: str = strawberry.field(metadata=BASIC)
+    last_name: str = strawberry.field(metadata=BASIC)
+    preferred_name: str | None = strawberry.field(metadata=BASIC)
+    name: str = strawberry.field(metadata=BASIC, description="Preferred (or first) and last name.")
+    work_email: str | None = strawberry.field(metadata=BASIC)
+    work_phone: str | None = strawberry.field(metadata=BASIC)
+    status: EmployeeStatusEnum = strawberry.field(metadata=BASIC)  # type: ignore[valid-type]
+    version: int = strawberry.field(metadata=BASIC, description="Pass back when updating.")
+
+    @classmethod
+    def from_row(cls, row: EmployeeRow) -> Self:
+        return cls(
+            row=row,
+            id=strawberry.ID(str(row.id)),
+            employee_number=row.employee_number,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            preferred_name=row.preferred_name,
+            name=row.display_name,
+            work_email=row.work_email,
+            work_phone=row.work_phone,
+            status=row.status,
+            version=row.version,
+        )
+
+    @strawberry.field(metadata=JOB, description="The job assignment effective today.")
+    async def job(self, info: Info) -> JobAssignment | None:
+        row = await info.context.loaders.current_job.load(self.row.id)
+        return JobAssignment.from_row(row) if row else None
+
+    @strawberry.field(metadata=JOB, description="Current job title.")
+    async def job_title(self, info: Info) -> str | None:
+        row = await info.context.loaders.current_job.load(self.row.id)
+        return row.title if row else None
+
+    @strawberry.field(metadata=JOB, description="Department of the current job.")
+    async def department(self, info: Info) -> Department | None:
+        job = await info.context.loaders.current_job.load(self.row.id)
+        if job is None or job.department_id is None:
+            return None
+        row = await info.context.loaders.department.load(job.department_id)
+        return Department.from_row(row) if row else None
+
+    @strawberry.field(metadata=JOB, description="Office of the current job.")
+    async def office(self, info: Info) -> Office | None:
+        job = await info.context.loaders.current_job.load(self.row.id)
+        if job is None or job.office_id is None:
+            return None
+        row = await info.context.loaders.office.load(job.office_id)
+        return Office.from_row(row) if row else None
+
+    @strawberry.field(metadata=JOB, description="Primary manager today.")
+    async def manager(self, info: Info) -> Employee | None:
+        manager_id = await info.context.loaders.current_manager_id.load(self.row.id)
+        if manager_id is None:
+            return None
+        row = await info.context.loaders.employee.load(manager_id)
+        return Employee.from_row(row) if row else None
+
+    @strawberry.field(metadata=JOB, description="People whose primary manager this is today.")
+    async def direct_reports(self, info: Info) -> list[Employee]:
+        rows = await info.context.loaders.direct_reports.load(self.row.id)
+        return [Employee.from_row(row) for row in rows]
+
+    @strawberry.field(metadata=JOB, description="All job assignments, newest first.")
+    async def job_history(self, info: Info) -> list[JobAssignment]:
+        rows = await info.context.loaders.job_history.load(self.row.id)
+        return [JobAssignment.from_row(row) for row in rows]
+
+    @strawberry.field(metadata=JOB, description="All primary reporting lines, newest first.")
+    async def reporting_lines(self, info: Info) -> list[ReportingLine]:
+        rows = await info.context.loaders.reporting_history.load(self.row.id)
+        return [ReportingLine.from_row(row) for row in rows]
+
+    @strawberry.field(metadata=EMPLOYMENT, description="Employment contracts, newest first.")
+    async def employments(self, info: Info) -> list[Employment]:
+        rows = await info.context.loaders.employments.load(self.row.id)
+        return [Employment.from_row(row) for row in rows]
+
+    @strawberry.field(metadata=ABSENCE, description="Absences, newest first.")
+    async def absences(self, info: Info) -> list[Absence]:
+        rows = await info.context.loaders.absences.load(self.row.id)
+        return [Absence.from_row(row) for row in rows]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class EmployeeEdge:
+    cursor: str
+    node: Employee
+
+
+@strawberry.type(description="A page of employees, ordered by last name, first name.")
+class EmployeeConnection:
+    edges: list[EmployeeEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[Employee]:
+        return [edge.node for edge in self.edges]

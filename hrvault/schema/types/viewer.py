@@ -1,0 +1,25 @@
+"""The logged-in caller and login results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from hrvault.schema.types.employee import Employee
+
+
+@strawberry.type(description="The caller of this request.")
+class Viewer:
+    user_id: strawberry.ID
+    display_name: str
+    employee: Employee | None = strawberry.field(description="The caller's own employee record.")
+
+
+@strawberry.type
+class LoginPayload:
+    token: str = strawberry.field(
+        description="Session token for `Authorization: Bearer`; also set as an HttpOnly cookie."
+    )
+    expires_at: datetime = strawberry.field(description="Absolute end of the session.")
+    idle_timeout_seconds: int = strawberry.field(description="Inactivity that ends the session.")

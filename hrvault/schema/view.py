@@ -1,0 +1,107 @@
+"""The GraphQL HTTP endpoint: one principal and one tenant-bound transaction per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from hrvault.auth import sessions
+from hrvault.clock import Clock
+from hrvault.config import Settings
+from hrvault.errors import Unauthenticated
+from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.loaders import Loaders
+from hrvault.resolvers.reader import Reader
+from hrvault.schema.cookies import SESSION_COOKIE
+from hrvault.schema.errors import format_error
+
+
+def _presented_token(request: Request) -> str | None:
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else ""
+    return request.cookies.get(SESSION_COOKIE)
+
+
+class HrvaultGraphQL(GraphQL[RequestContext, None]):
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        settings: Settings,
+        clock: Clock,
+        sessions_factory: async_sessionmaker[AsyncSession],
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self._settings = settings
+        self._clock = clock
+        self._sessions = sessions_factory
+
+    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        return RequestContext(
+            request=request,
+            response=response,
+            settings=self._settings,
+            clock=self._clock,
+            request_id=request.state.request_id,
+        )
+
+    async def _authenticate(self, context: RequestContext) -> None:
+        token = _presented_token(context.request)
+        if token is None:
+            return
+        try:
+            context.principal = await sessions.authenticate(
+                context.db, token, now=self._clock.now()
+            )
+        except Unauthenticated as failure:
+            context.auth_failure = failure
+            return
+        context.loaders = Loaders(context.reader, context.principal.tenant_id, context.today())
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Run the operation inside the request's transaction; errors in a mutation undo it."""
+        context: RequestContext = kwargs["context"]
+        async with self._sessions() as db:
+            context.db = db
+            context.reader = Reader(db)
+            try:
+                await self._authenticate(context)
+                result = await super().execute_single(*args, **kwargs)
+                if result.errors and context.is_mutation:
+                    await db.rollback()
+                else:
+                    await db.commit()
+            except HTTPException:
+                await db.rollback()
+                raise
+            except Exception as exc:  # masked and logged with the request id by format_error
+                await db.rollback()
+                return ExecutionResult(
+                    data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
+                )
+        return result
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            request_id = request.state.request_id
+            response["errors"] = [format_error(e, request_id) for e in result.errors]  # type: ignore[typeddict-item]
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
