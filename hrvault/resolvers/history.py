@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Subquery
 
 from hrvault.models import JobAssignment, ReportingLine
@@ -17,7 +18,7 @@ def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[tuple[JobAssignmen
         select(JobAssignment)
         .where(JobAssignment.tenant_id == tenant_id, JobAssignment.effective_from <= today)
         .order_by(JobAssignment.employee_id, JobAssignment.effective_from.desc())
-        .distinct(JobAssignment.employee_id)
+        .ext(distinct_on(JobAssignment.employee_id))
     )
 
 
@@ -31,6 +32,6 @@ def current_managers_subquery(tenant_id: uuid.UUID, today: date) -> Subquery:
         select(ReportingLine.employee_id, ReportingLine.manager_id)
         .where(ReportingLine.tenant_id == tenant_id, ReportingLine.effective_from <= today)
         .order_by(ReportingLine.employee_id, ReportingLine.effective_from.desc())
-        .distinct(ReportingLine.employee_id)
+        .ext(distinct_on(ReportingLine.employee_id))
         .subquery("current_manager")
     )

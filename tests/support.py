@@ -1,0 +1,216 @@
+"""Test helpers: a GraphQL client over HTTP, tenants with people, a statement counter."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hrvault.auth.users import create_user
+from hrvault.clock import ManualClock
+from hrvault.config import Secret
+from hrvault.db import session_factory
+from hrvault.models import (
+    AbsenceType,
+    Department,
+    Employee,
+    EmployeeStatus,
+    Employment,
+    EmploymentType,
+    JobAssignment,
+    Office,
+    ReportingLine,
+)
+from hrvault.models.base import Tracked
+from hrvault.tenancy import create_tenant
+
+PASSWORD = "correct horse battery staple"
+
+
+class Api:
+    """Posts GraphQL documents to the app over HTTP, as a browser or integration would."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, token=token)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The data of a request that must succeed without any error."""
+        body = await self.gql(query, variables, token=token)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def login(self, slug: str, email: str, password: str = PASSWORD) -> str:
+        data = await self.data(
+            "mutation($t: String!, $e: String!, $p: String!) {"
+            " login(tenant: $t, email: $e, password: $p) { token } }",
+            {"t": slug, "e": email, "p": password},
+        )
+        token: str = data["login"]["token"]
+        return token
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+@dataclass
+class TenantHandle:
+    id: uuid.UUID
+    slug: str
+    email: str
+    token: str
+    employees: list[uuid.UUID]
+    departments: dict[str, uuid.UUID]
+    offices: dict[str, uuid.UUID]
+    absence_types: dict[str, uuid.UUID]
+    user_id: uuid.UUID
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manager(self) -> uuid.UUID:
+        return self.employees[0]
+
+
+class TenantFactory:
+    """Creates a tenant with an org (departments, offices, people) and a logged-in user."""
+
+    def __init__(self, engine: AsyncEngine, clock: ManualClock, api: Api) -> None:
+        self._sessions = session_factory(engine)
+        self._clock = clock
+        self._api = api
+
+    async def create(self, *, employees: int = 4, name: str | None = None) -> TenantHandle:
+        slug = f"t-{secrets.token_hex(5)}"
+        now = self._clock.now()
+        start = now.date() - timedelta(days=365)
+        async with self._sessions() as db:
+            tenant = await create_tenant(db, name=name or slug, slug=slug, now=now)
+
+            def add(row: Tracked) -> None:
+                row.tenant_id = tenant.id  # type: ignore[attr-defined]
+                row.stamp_created(None, now)
+                db.add(row)
+
+            root = Department(id=uuid.uuid4(), name="Company")
+            add(root)
+            engineering = Department(id=uuid.uuid4(), name="Engineering", parent_id=root.id)
+            add(engineering)
+            office = Office(id=uuid.uuid4(), name="HQ", country_code="SE", timezone="Europe/Stockholm")
+            add(office)
+            await db.flush()
+            people = []
+            for index in range(employees):
+                person = Employee(
+                    id=uuid.uuid4(),
+                    employee_number=f"N{index:05d}",
+                    first_name=f"First{index:05d}",
+                    last_name=f"Last{index:05d}",
+                    work_email=f"person{index}@{slug}.test",
+                    status=EmployeeStatus.ACTIVE,
+                )
+                add(person)
+                people.append(person.id)
+            await db.flush()
+            for index, person_id in enumerate(people):
+                add(
+                    JobAssignment(
+                        employee_id=person_id,
+                        title="Lead" if index == 0 else "Engineer",
+                        department_id=root.id if index == 0 else engineering.id,
+                        office_id=office.id,
+                        effective_from=start,
+                    )
+                )
+                add(
+                    ReportingLine(
+                        employee_id=person_id,
+                        manager_id=None if index == 0 else people[0],
+                        effective_from=start,
+                    )
+                )
+                add(
+                    Employment(
+                        employee_id=person_id,
+                        employment_type=EmploymentType.PERMANENT,
+                        start_date=start,
+                        fte_percent=Decimal("100"),
+                        legal_entity=f"{slug} AB",
+                        country_code="SE",
+                    )
+                )
+            email = f"admin@{slug}.test"
+            user = await create_user(
+                db,
+                tenant_id=tenant.id,
+                email=email,
+                password=Secret(PASSWORD),
+                employee_id=people[0] if people else None,
+                actor_id=None,
+                now=now,
+            )
+            types = await db.scalars(select(AbsenceType).where(AbsenceType.tenant_id == tenant.id))
+            absence_types = {t.code: t.id for t in types}
+            await db.commit()
+        token = await self._api.login(slug, email)
+        return TenantHandle(
+            id=tenant.id,
+            slug=slug,
+            email=email,
+            token=token,
+            employees=people,
+            departments={"root": root.id, "engineering": engineering.id},
+            offices={"hq": office.id},
+            absence_types=absence_types,
+            user_id=user.id,
+        )
+
+
+class StatementCounter:
+    """Counts the SQL statements the application role sends while it is active."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._record)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
