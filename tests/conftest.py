@@ -99,7 +99,9 @@ def settings(data_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def api(settings: Settings, app_engine: AsyncEngine, clock: ManualClock) -> AsyncIterator[Api]:
+async def api(
+    settings: Settings, app_engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[Api]:
     app = create_app(settings, engine=app_engine, clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with (

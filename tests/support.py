@@ -121,7 +121,9 @@ class TenantFactory:
             add(root)
             engineering = Department(id=uuid.uuid4(), name="Engineering", parent_id=root.id)
             add(engineering)
-            office = Office(id=uuid.uuid4(), name="HQ", country_code="SE", timezone="Europe/Stockholm")
+            office = Office(
+                id=uuid.uuid4(), name="HQ", country_code="SE", timezone="Europe/Stockholm"
+            )
             add(office)
             await db.flush()
             people = []
