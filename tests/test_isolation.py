@@ -58,7 +58,8 @@ CROSS_TENANT_OPERATIONS: list[tuple[str, str, Any]] = [
     ("employee", "query($id: ID!) { employee(id: $id) { id name } }", lambda v: {"id": v["emp"]}),
     (
         "updateEmployee",
-        'mutation($id: ID!) { updateEmployee(id: $id, input: {version: 1, firstName: "X"}) { id } }',
+        "mutation($id: ID!) { updateEmployee(id: $id, input: {version: 1, firstName: "
+        '"X"}) { id } }',
         lambda v: {"id": v["emp"]},
     ),
     (
@@ -101,7 +102,8 @@ CROSS_TENANT_OPERATIONS: list[tuple[str, str, Any]] = [
     ),
     (
         "updateJobAssignment",
-        'mutation($id: ID!) { updateJobAssignment(id: $id, input: {version: 1, title: "X"}) { id } }',
+        "mutation($id: ID!) { updateJobAssignment(id: $id, input: {version: 1, title: "
+        '"X"}) { id } }',
         lambda v: {"id": v["job"]},
     ),
     (
@@ -299,8 +301,8 @@ async def test_a_row_cannot_reference_another_tenants_row(
             await conn.execute(
                 text(
                     "INSERT INTO reporting_lines (tenant_id, id, employee_id, manager_id,"
-                    " effective_from, created_at, updated_at, version) VALUES (:t, gen_random_uuid(),"
-                    " :e, :m, current_date, now(), now(), 1)"
+                    " effective_from, created_at, updated_at, version)"
+                    " VALUES (:t, gen_random_uuid(), :e, :m, current_date, now(), now(), 1)"
                 ),
                 {"t": first.id, "e": first.employees[0], "m": second.employees[0]},
             )
