@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import select, union
 
 from hrvault.errors import bad_input
 from hrvault.models import Department, Employee, Employment, JobAssignment, Office, ReportingLine
@@ -78,21 +78,30 @@ async def update_job_assignment(
 async def _check_no_cycle(
     ctx: RequestContext, employee_id: uuid.UUID, manager_id: uuid.UUID, on: date
 ) -> None:
-    """Refuse a manager who (on that date) already reports, directly or not, to the employee."""
+    """Refuse a manager who reports, directly or not, to the employee on or after that date.
+
+    The chain is followed over every line in force from ``on`` onwards (the one current
+    then and all later ones), so a loop that only closes in the future is refused too.
+    """
     if manager_id == employee_id:
         raise bad_input("managerId", "a person cannot be their own manager")
     current = current_managers_subquery(ctx.tenant_id, on)
+    in_force = union(
+        select(current.c.employee_id, current.c.manager_id),
+        select(ReportingLine.employee_id, ReportingLine.manager_id).where(
+            ReportingLine.tenant_id == ctx.tenant_id, ReportingLine.effective_from > on
+        ),
+    ).subquery("in_force")
     chain = (
-        select(current.c.employee_id, current.c.manager_id, literal(1).label("depth"))
-        .where(current.c.employee_id == manager_id)
+        select(in_force.c.employee_id, in_force.c.manager_id)
+        .where(in_force.c.employee_id == manager_id)
         .cte("chain", recursive=True)
     )
-    upward = (
-        select(current.c.employee_id, current.c.manager_id, (chain.c.depth + 1).label("depth"))
-        .join(chain, current.c.employee_id == chain.c.manager_id)
-        .where(chain.c.depth < 1000)
+    chain = chain.union(
+        select(in_force.c.employee_id, in_force.c.manager_id).join(
+            chain, in_force.c.employee_id == chain.c.manager_id
+        )
     )
-    chain = chain.union(upward)
     above = set((await ctx.db.scalars(select(chain.c.manager_id))).all())
     if employee_id in above:
         raise bad_input("managerId", "this would make a reporting loop")

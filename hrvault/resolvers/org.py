@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 
 from hrvault.errors import bad_input
 from hrvault.models import Department, Employee, Office
@@ -70,16 +70,15 @@ async def update_office(
 async def _ancestor_ids(ctx: RequestContext, department_id: uuid.UUID) -> set[uuid.UUID]:
     """The department and every department above it (recursive, one statement)."""
     chain = (
-        select(Department.id, Department.parent_id, literal(1).label("depth"))
+        select(Department.id, Department.parent_id)
         .where(Department.tenant_id == ctx.tenant_id, Department.id == department_id)
         .cte("chain", recursive=True)
     )
-    parent = (
-        select(Department.id, Department.parent_id, (chain.c.depth + 1).label("depth"))
+    chain = chain.union(
+        select(Department.id, Department.parent_id)
         .join(chain, Department.id == chain.c.parent_id)
-        .where(Department.tenant_id == ctx.tenant_id, chain.c.depth < 1000)
+        .where(Department.tenant_id == ctx.tenant_id)
     )
-    chain = chain.union(parent)
     return set((await ctx.db.scalars(select(chain.c.id))).all())
 
 
