@@ -31,9 +31,9 @@ from typing import Any
 import httpx
 
 try:
-    import psutil
+    import psutil  # type: ignore[import-untyped,unused-ignore]
 except ImportError:  # /proc is read instead
-    psutil = None  # type: ignore[assignment]
+    psutil = None
 
 SIZES, TARGET = (1, 50, 100), 120
 NODE = "id name workEmail status jobTitle manager { name } department { name } office { name }"

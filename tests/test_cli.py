@@ -1,0 +1,143 @@
+"""The operator contract: every command takes --json and prints exactly one JSON object."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hrvault.db import DatabaseUrls
+from tests.support import Api, error_codes
+
+
+@pytest.fixture
+def run(database: DatabaseUrls, data_dir: Path) -> Any:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
+    if os.environ.get("HRVAULT_DATABASE_URL"):
+        env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
+    else:
+        env["HRVAULT_DATA_DIR"] = str(data_dir)
+
+    def run(
+        *args: str, stdin: str = "", extra_env: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [sys.executable, "-m", "hrvault.cli", *args, "--json"],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **(extra_env or {})},
+            timeout=120,
+            check=False,
+        )
+        lines = completed.stdout.strip().splitlines()
+        assert len(lines) == 1, completed.stdout + completed.stderr
+        return completed.returncode, json.loads(lines[0])
+
+    return run
+
+
+async def test_tenant_and_user_created_from_the_command_line_can_log_in(run: Any, api: Api) -> None:
+    code, tenant = run("tenant", "create", "--name", "Initech Oy")
+    assert code == 0
+    assert tenant["slug"] == "initech-oy"
+    assert set(tenant) == {"id", "slug", "name"}
+    code, user = run(
+        "user",
+        "create",
+        "--tenant",
+        tenant["slug"],
+        "--email",
+        "boss@initech.test",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert code == 0
+    code, again = run(
+        "user",
+        "create",
+        "--tenant",
+        tenant["id"],
+        "--email",
+        "BOSS@initech.test",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert (code, again["error"]["code"]) == (1, "CONFLICT")
+    token = await api.login("initech-oy", "boss@initech.test", "a long enough passphrase")
+    me = await api.data("{ me { userId displayName employee { id } } }", token=token)
+    assert me["me"] == {"userId": user["id"], "displayName": "boss@initech.test", "employee": None}
+
+
+def test_a_taken_slug_is_refused(run: Any) -> None:
+    assert run("tenant", "create", "--name", "Umbrella", "--slug", "umbrella-cli")[0] == 0
+    code, body = run("tenant", "create", "--name", "Umbrella 2", "--slug", "umbrella-cli")
+    assert (code, body["error"]["code"]) == (1, "CONFLICT")
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("short", "at least 12"), ("aaaaaaaaaaaaaaaa", "different characters")],
+)
+def test_weak_passwords_are_refused(run: Any, password: str, reason: str) -> None:
+    code, tenant = run("tenant", "create", "--name", f"Weak {secrets.token_hex(4)}")
+    code, body = run(
+        "user",
+        "create",
+        "--tenant",
+        tenant["slug"],
+        "--email",
+        "x@weak.test",
+        "--password-stdin",
+        stdin=password + "\n",
+    )
+    assert (code, body["error"]["code"]) == (1, "BAD_USER_INPUT")
+    assert reason in body["error"]["message"]
+
+
+def test_unknown_tenant_is_not_found(run: Any) -> None:
+    code, body = run(
+        "user",
+        "create",
+        "--tenant",
+        "no-such-tenant",
+        "--email",
+        "x@y.test",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert (code, body["error"]["code"]) == (1, "NOT_FOUND")
+
+
+def test_migrate_is_idempotent(run: Any) -> None:
+    assert run("migrate") == (0, {"migrated": True})
+
+
+def test_a_bad_setting_stops_the_command(run: Any) -> None:
+    code, body = run("migrate", extra_env={"HRVAULT_PORT": "not-a-port"})
+    assert code == 2
+    assert "HRVAULT_PORT" in body["error"]["message"]
+
+
+async def test_demo_seeds_two_companies_with_working_logins(run: Any, api: Api) -> None:
+    code, demo = run("demo", "--no-serve")
+    assert code == 0
+    assert {entry["tenant"] for entry in demo["logins"]} == {"acme", "globex"}
+    token = await api.login("acme", "manager@acme.example", demo["password"])
+    page = await api.data(
+        "{ me { employee { name directReports { name } } } employees(first: 100) { nodes { id } } }",
+        token=token,
+    )
+    assert len(page["employees"]["nodes"]) >= 35
+    assert page["me"]["employee"]["directReports"]
+    code, again = run("demo", "--no-serve")  # a second run reuses the data
+    assert (code, demo["created"], again["created"]) == (0, True, False)
+    body = await api.gql("{ employees(first: 100) { nodes { id } } }", token=token)
+    assert error_codes(body) == []
+    assert len(body["data"]["employees"]["nodes"]) == len(page["employees"]["nodes"])
