@@ -7,6 +7,7 @@ Run from the project root; it starts (and at the end stops) its own ``hrvault de
 ``--url URL --pid PID [--db-pid POSTMASTER_PID]`` measures a running server instead. The
 tenant is first topped up to 120 employees; then, per page size, it prints requests/s,
 p50/p99 latency and CPU ms per request of the server (with children) and of PostgreSQL.
+The demo server logs at WARNING (no access log) unless HRVAULT_LOG_LEVEL is set.
 """
 
 from __future__ import annotations
@@ -268,9 +269,8 @@ def render(report: dict[str, Any]) -> str:
     ]
     for row in report["results"]:
         cells = [row[key] for key in list(row)[:-1]]  # all but first_failure
-        lines.append(
-            "  ".join(f"{v:>10.2f}" if isinstance(v, float) else f"{v!s:>10}" for v in cells)
-        )
+        text = [f"{v:.2f}" if isinstance(v, float) else "-" if v is None else str(v) for v in cells]
+        lines.append("  ".join(f"{cell:>10}" for cell in text))
         if row["failures"]:
             lines.append(f"  first failure: {row['first_failure']}")
     return "\n".join(lines)

@@ -29,14 +29,13 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs."""
-    if engine is None and database is None:
-        raise ValueError("create_app needs database URLs or an engine")
     owns_engine = engine is None
-    app_engine = (
-        engine
-        if engine is not None
-        else create_engine(database.app, pool_size=settings.db_pool_size)
-    )  # type: ignore[union-attr]
+    if engine is not None:
+        app_engine = engine
+    elif database is not None:
+        app_engine = create_engine(database.app, pool_size=settings.db_pool_size)
+    else:
+        raise ValueError("create_app needs database URLs or an engine")
 
     graphql = HrvaultGraphQL(
         build_schema(),

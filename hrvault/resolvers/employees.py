@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[tuple[Employee]]:
+def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
     statement = select(Employee).where(Employee.tenant_id == ctx.tenant_id)
     if where.department_id is not None or where.office_id is not None:
         job = current_jobs_subquery(ctx.tenant_id, ctx.today())
@@ -93,7 +93,8 @@ def cursor_for(employee: Employee) -> str:
 async def get_employee(ctx: RequestContext, raw_id: str) -> Employee | None:
     """An employee of the caller's tenant, or None (also for another tenant's id)."""
     employee_id = validation.parse_id(raw_id, "id")
-    return await ctx.loaders.employee.load(employee_id)
+    employee: Employee | None = await ctx.loaders.employee.load(employee_id)
+    return employee
 
 
 async def _check_number_free(
@@ -110,7 +111,7 @@ async def _check_number_free(
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate the employee fields present in ``fields``; others are left untouched."""
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "employee_number": lambda v: validation.text(v, "employeeNumber", max_length=32),
         "first_name": lambda v: validation.text(v, "firstName", max_length=100),
         "last_name": lambda v: validation.text(v, "lastName", max_length=100),

@@ -12,7 +12,7 @@ from sqlalchemy.sql import Subquery
 from hrvault.models import JobAssignment, ReportingLine
 
 
-def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[tuple[JobAssignment]]:
+def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[JobAssignment]:
     """The latest job assignment effective today, per employee."""
     return (
         select(JobAssignment)

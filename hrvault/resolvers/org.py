@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,7 +39,7 @@ async def _check_office_name_free(
 
 
 def _clean_office(fields: dict[str, Any]) -> dict[str, Any]:
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "name": lambda v: validation.text(v, "name", max_length=200),
         "address": lambda v: validation.optional_text(v, "address", max_length=500) or "",
         "country_code": lambda v: validation.country_code(v, "countryCode"),

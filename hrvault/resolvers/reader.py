@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -22,14 +22,14 @@ class Reader:
         self._db = db
         self._lock = asyncio.Lock()
 
-    async def all(self, statement: Select[tuple[T]]) -> Sequence[T]:
+    async def all(self, statement: Select[T]) -> Sequence[T]:
         async with self._lock:
             return (await self._db.scalars(statement)).all()
 
-    async def first(self, statement: Select[tuple[T]]) -> T | None:
+    async def first(self, statement: Select[T]) -> T | None:
         async with self._lock:
             return (await self._db.scalars(statement.limit(1))).first()
 
-    async def rows(self, statement: Select[Any]) -> Sequence[Row[Any]]:
+    async def rows(self, statement: Select[Any]) -> Sequence[tuple[Any, ...]]:
         async with self._lock:
-            return (await self._db.execute(statement)).all()
+            return [tuple(row) for row in (await self._db.execute(statement)).all()]

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry.types.field import StrawberryField
@@ -41,7 +43,8 @@ def check_declared_access(
             if len(markers) != 1:
                 missing.append(f"{where}: needs exactly one of Public or Authenticated")
         elif type_name not in structural_types:
-            group = (field.metadata or {}).get(GROUP_METADATA_KEY)
+            metadata: Mapping[str, object] = field.metadata or {}
+            group = metadata.get(GROUP_METADATA_KEY)
             if not isinstance(group, FieldGroup):
                 missing.append(f"{where}: needs a field group (metadata=in_group(...))")
     if missing:

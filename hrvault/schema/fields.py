@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
 
 from hrvault.permissions.access import Authenticated, Public
 
-
-def query(**options: Any) -> Any:
-    return strawberry.field(permission_classes=[Authenticated], **options)
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
 
-def mutation(**options: Any) -> Any:
-    return strawberry.mutation(permission_classes=[Authenticated], **options)
+def query(**options: Any) -> Callable[[Resolver], Resolver]:
+    decorator: Callable[[Resolver], Resolver] = strawberry.field(
+        permission_classes=[Authenticated], **options
+    )
+    return decorator
 
 
-def public_mutation(**options: Any) -> Any:
-    return strawberry.mutation(permission_classes=[Public], **options)
+def mutation(**options: Any) -> Callable[[Resolver], Resolver]:
+    decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
+        permission_classes=[Authenticated], **options
+    )
+    return decorator
+
+
+def public_mutation(**options: Any) -> Callable[[Resolver], Resolver]:
+    decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
+        permission_classes=[Public], **options
+    )
+    return decorator

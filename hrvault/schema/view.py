@@ -97,11 +97,11 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
 
     async def process_result(
         self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:  # type: ignore[override]
+    ) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             request_id = request.state.request_id
-            response["errors"] = [format_error(e, request_id) for e in result.errors]  # type: ignore[typeddict-item]
+            response["errors"] = [format_error(e, request_id) for e in result.errors]
         if result.extensions:
             response["extensions"] = result.extensions
         return response

@@ -9,7 +9,7 @@ import strawberry
 
 from hrvault.models import Absence as AbsenceRow
 from hrvault.models import AbsenceType as AbsenceTypeRow
-from hrvault.schema.types.base import ABSENCE, ORGANISATION, AbsenceStatusEnum, Info
+from hrvault.schema.types.base import ABSENCE, ORGANISATION, AbsenceStatusEnum, Info, resolver
 
 if TYPE_CHECKING:
     from hrvault.schema.types.employee import Employee
@@ -61,21 +61,21 @@ class Absence:
             version=row.version,
         )
 
-    @strawberry.field(metadata=ABSENCE)
+    @resolver(ABSENCE)
     async def absence_type(self, info: Info) -> AbsenceType:
         row = await info.context.loaders.absence_type.load(self.row.absence_type_id)
         if row is None:  # the foreign key makes this impossible; fail loudly, not silently
             raise LookupError(f"absence type {self.row.absence_type_id} vanished")
         return AbsenceType.from_row(row)
 
-    @strawberry.field(metadata=ABSENCE)
+    @resolver(ABSENCE)
     async def employee(self, info: Info) -> EmployeeRef | None:
         from hrvault.schema.types.employee import Employee
 
         row = await info.context.loaders.employee.load(self.row.employee_id)
         return Employee.from_row(row) if row else None
 
-    @strawberry.field(metadata=ABSENCE, description="Who approved or rejected it.")
+    @resolver(ABSENCE, description="Who approved or rejected it.")
     async def approver(self, info: Info) -> EmployeeRef | None:
         from hrvault.schema.types.employee import Employee
 

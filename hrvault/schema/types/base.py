@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -23,5 +24,14 @@ ABSENCE = in_group(FieldGroup.ABSENCE)
 ORGANISATION = in_group(FieldGroup.ORGANISATION)
 
 
-def context(info: Info) -> RequestContext:
-    return info.context
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
+
+
+def resolver(
+    group: dict[str, Any], *, description: str | None = None
+) -> Callable[[Resolver], Resolver]:
+    """Declare a resolved field of a data type together with its field group."""
+    decorator: Callable[[Resolver], Resolver] = strawberry.field(
+        metadata=group, description=description
+    )
+    return decorator

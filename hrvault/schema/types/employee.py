@@ -8,7 +8,15 @@ import strawberry
 
 from hrvault.models import Employee as EmployeeRow
 from hrvault.schema.types.absence import Absence
-from hrvault.schema.types.base import ABSENCE, BASIC, EMPLOYMENT, JOB, EmployeeStatusEnum, Info
+from hrvault.schema.types.base import (
+    ABSENCE,
+    BASIC,
+    EMPLOYMENT,
+    JOB,
+    EmployeeStatusEnum,
+    Info,
+    resolver,
+)
 from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
 from hrvault.schema.types.org import Department, Office
 
@@ -43,17 +51,17 @@ class Employee:
             version=row.version,
         )
 
-    @strawberry.field(metadata=JOB, description="The job assignment effective today.")
+    @resolver(JOB, description="The job assignment effective today.")
     async def job(self, info: Info) -> JobAssignment | None:
         row = await info.context.loaders.current_job.load(self.row.id)
         return JobAssignment.from_row(row) if row else None
 
-    @strawberry.field(metadata=JOB, description="Current job title.")
+    @resolver(JOB, description="Current job title.")
     async def job_title(self, info: Info) -> str | None:
         row = await info.context.loaders.current_job.load(self.row.id)
         return row.title if row else None
 
-    @strawberry.field(metadata=JOB, description="Department of the current job.")
+    @resolver(JOB, description="Department of the current job.")
     async def department(self, info: Info) -> Department | None:
         job = await info.context.loaders.current_job.load(self.row.id)
         if job is None or job.department_id is None:
@@ -61,7 +69,7 @@ class Employee:
         row = await info.context.loaders.department.load(job.department_id)
         return Department.from_row(row) if row else None
 
-    @strawberry.field(metadata=JOB, description="Office of the current job.")
+    @resolver(JOB, description="Office of the current job.")
     async def office(self, info: Info) -> Office | None:
         job = await info.context.loaders.current_job.load(self.row.id)
         if job is None or job.office_id is None:
@@ -69,7 +77,7 @@ class Employee:
         row = await info.context.loaders.office.load(job.office_id)
         return Office.from_row(row) if row else None
 
-    @strawberry.field(metadata=JOB, description="Primary manager today.")
+    @resolver(JOB, description="Primary manager today.")
     async def manager(self, info: Info) -> Employee | None:
         manager_id = await info.context.loaders.current_manager_id.load(self.row.id)
         if manager_id is None:
@@ -77,27 +85,27 @@ class Employee:
         row = await info.context.loaders.employee.load(manager_id)
         return Employee.from_row(row) if row else None
 
-    @strawberry.field(metadata=JOB, description="People whose primary manager this is today.")
+    @resolver(JOB, description="People whose primary manager this is today.")
     async def direct_reports(self, info: Info) -> list[Employee]:
         rows = await info.context.loaders.direct_reports.load(self.row.id)
         return [Employee.from_row(row) for row in rows]
 
-    @strawberry.field(metadata=JOB, description="All job assignments, newest first.")
+    @resolver(JOB, description="All job assignments, newest first.")
     async def job_history(self, info: Info) -> list[JobAssignment]:
         rows = await info.context.loaders.job_history.load(self.row.id)
         return [JobAssignment.from_row(row) for row in rows]
 
-    @strawberry.field(metadata=JOB, description="All primary reporting lines, newest first.")
+    @resolver(JOB, description="All primary reporting lines, newest first.")
     async def reporting_lines(self, info: Info) -> list[ReportingLine]:
         rows = await info.context.loaders.reporting_history.load(self.row.id)
         return [ReportingLine.from_row(row) for row in rows]
 
-    @strawberry.field(metadata=EMPLOYMENT, description="Employment contracts, newest first.")
+    @resolver(EMPLOYMENT, description="Employment contracts, newest first.")
     async def employments(self, info: Info) -> list[Employment]:
         rows = await info.context.loaders.employments.load(self.row.id)
         return [Employment.from_row(row) for row in rows]
 
-    @strawberry.field(metadata=ABSENCE, description="Absences, newest first.")
+    @resolver(ABSENCE, description="Absences, newest first.")
     async def absences(self, info: Info) -> list[Absence]:
         rows = await info.context.loaders.absences.load(self.row.id)
         return [Absence.from_row(row) for row in rows]

@@ -11,7 +11,7 @@ import strawberry
 from hrvault.models import Employment as EmploymentRow
 from hrvault.models import JobAssignment as JobAssignmentRow
 from hrvault.models import ReportingLine as ReportingLineRow
-from hrvault.schema.types.base import EMPLOYMENT, JOB, EmploymentTypeEnum, Info
+from hrvault.schema.types.base import EMPLOYMENT, JOB, EmploymentTypeEnum, Info, resolver
 from hrvault.schema.types.org import Department, Office
 
 if TYPE_CHECKING:
@@ -38,14 +38,14 @@ class JobAssignment:
             version=row.version,
         )
 
-    @strawberry.field(metadata=JOB)
+    @resolver(JOB)
     async def department(self, info: Info) -> Department | None:
         if self.row.department_id is None:
             return None
         row = await info.context.loaders.department.load(self.row.department_id)
         return Department.from_row(row) if row else None
 
-    @strawberry.field(metadata=JOB)
+    @resolver(JOB)
     async def office(self, info: Info) -> Office | None:
         if self.row.office_id is None:
             return None
@@ -69,7 +69,7 @@ class ReportingLine:
             version=row.version,
         )
 
-    @strawberry.field(metadata=JOB, description="Null from this date on means: no manager.")
+    @resolver(JOB, description="Null from this date on means: no manager.")
     async def manager(self, info: Info) -> EmployeeRef | None:
         from hrvault.schema.types.employee import Employee
 

@@ -8,7 +8,7 @@ import strawberry
 
 from hrvault.models import Department as DepartmentRow
 from hrvault.models import Office as OfficeRow
-from hrvault.schema.types.base import ORGANISATION, Info
+from hrvault.schema.types.base import ORGANISATION, Info, resolver
 
 if TYPE_CHECKING:
     from hrvault.schema.types.employee import Employee
@@ -48,14 +48,14 @@ class Department:
     def from_row(cls, row: DepartmentRow) -> Self:
         return cls(row=row, id=strawberry.ID(str(row.id)), name=row.name, version=row.version)
 
-    @strawberry.field(metadata=ORGANISATION)
+    @resolver(ORGANISATION)
     async def parent(self, info: Info) -> Department | None:
         if self.row.parent_id is None:
             return None
         parent = await info.context.loaders.department.load(self.row.parent_id)
         return Department.from_row(parent) if parent else None
 
-    @strawberry.field(metadata=ORGANISATION, description="The department's head, if set.")
+    @resolver(ORGANISATION, description="The department's head, if set.")
     async def head(
         self, info: Info
     ) -> Annotated[Employee, strawberry.lazy("hrvault.schema.types.employee")] | None:
