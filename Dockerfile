@@ -1,0 +1,25 @@
+# hrvault API server. Point it at PostgreSQL with HRVAULT_DATABASE_URL (owner role, runs
+# `hrvault migrate`) and HRVAULT_APP_DATABASE_URL (the unprivileged hrvault_app role).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HRVAULT_ENV=production \
+    HRVAULT_HOST=0.0.0.0 \
+    HRVAULT_PORT=8000
+
+RUN groupadd --system hrvault && useradd --system --gid hrvault --home-dir /app hrvault
+
+WORKDIR /app
+COPY pyproject.toml README.md schema.graphql ./
+COPY hrvault ./hrvault
+RUN pip install --no-compile . && rm -rf /root/.cache
+
+USER hrvault
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+
+ENTRYPOINT ["hrvault"]
+CMD ["serve"]
