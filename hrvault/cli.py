@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -101,9 +102,16 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(0)
+
+
 def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None:
     from hrvault.app import create_app
 
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into a normal exit
+    # lets exit handlers run, so the embedded PostgreSQL is released instead of orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(
         create_app(settings, database=urls),
         host=host,
