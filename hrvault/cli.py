@@ -24,7 +24,8 @@ from hrvault.config import ConfigError, Secret, Settings, load_settings
 from hrvault.db import DatabaseUrls, create_engine, resolve_database, session_factory
 from hrvault.embedded_db import EmbeddedDatabaseError
 from hrvault.errors import HrvaultError
-from hrvault.models.migrations import upgrade_to_head
+from hrvault.migrate import migrate
+from hrvault.permissions.membership import assign_role, find_role
 from hrvault.resolvers.validation import parse_id
 from hrvault.tenancy import create_tenant, resolve_tenant
 
@@ -57,7 +58,7 @@ def _in_transaction(urls: DatabaseUrls, work: Callable[[AsyncSession], Awaitable
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
-    upgrade_to_head(urls.owner)
+    migrate(urls.owner)
     _emit(args, {"migrated": True}, "database is up to date")
 
 
@@ -84,7 +85,8 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
 
     async def work(db: AsyncSession) -> Any:
         tenant = await resolve_tenant(db, args.tenant)
-        return await create_user(
+        roles = [await find_role(db, tenant.id, name) for name in args.role]
+        user = await create_user(
             db,
             tenant_id=tenant.id,
             email=args.email,
@@ -93,12 +95,15 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
             actor_id=None,
             now=now,
         )
+        for role in roles:
+            await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
+        return user, [role.name for role in roles]
 
-    user = _in_transaction(urls, work)
+    user, roles = _in_transaction(urls, work)
     _emit(
         args,
-        {"id": str(user.id), "tenant_id": str(user.tenant_id), "email": user.email},
-        f"created user {user.email} (id {user.id})",
+        {"id": str(user.id), "tenant_id": str(user.tenant_id), "email": user.email, "roles": roles},
+        f"created user {user.email} (id {user.id}) with roles: {', '.join(roles) or 'none'}",
     )
 
 
@@ -139,7 +144,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     if args.data_dir:
         settings = replace(settings, data_dir=args.data_dir)
     urls = resolve_database(settings)
-    upgrade_to_head(urls.owner)
+    migrate(urls.owner)
     now = SystemClock().now()
 
     async def seed(db: AsyncSession) -> list[Any]:
@@ -205,6 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     create_user_cmd.add_argument("--email", required=True)
     create_user_cmd.add_argument("--password-stdin", action="store_true")
     create_user_cmd.add_argument("--employee", help="id of the employee this user is")
+    create_user_cmd.add_argument(
+        "--role", action="append", default=[], help="role name, e.g. Owner (repeatable)"
+    )
     return parser
 
 

@@ -32,10 +32,21 @@ from hrvault.models import (
     ReportingLine,
 )
 from hrvault.models.base import Tracked
+from hrvault.permissions.membership import assign_role, find_role
 from hrvault.tenancy import create_tenant
 
 DEMO_PASSWORD = "hrvault-demo-2026"  # noqa: S105 - printed to every demo user
-PERSONAS = ("owner", "hr", "manager", "teamlead", "employee", "payroll", "auditor")
+# Persona -> built-in role. Everyone with an employee record also holds Employee.
+PERSONA_ROLES = {
+    "owner": "owner",
+    "hr": "hr_admin",
+    "manager": "manager",
+    "teamlead": "manager",
+    "employee": "employee",
+    "payroll": "payroll",
+    "auditor": "auditor",
+}
+PERSONAS = tuple(PERSONA_ROLES)
 
 
 @dataclass(frozen=True)
@@ -290,7 +301,7 @@ async def seed_company(db: AsyncSession, profile: CompanyProfile, now: datetime)
     for persona in PERSONAS:
         employee = personas[persona]
         email = f"{persona}@{profile.domain}"
-        await create_user(
+        user = await create_user(
             db,
             tenant_id=tenant.id,
             email=email,
@@ -299,6 +310,9 @@ async def seed_company(db: AsyncSession, profile: CompanyProfile, now: datetime)
             actor_id=None,
             now=now,
         )
+        for role_key in {PERSONA_ROLES[persona], "employee"}:
+            role = await find_role(db, tenant.id, role_key)
+            await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
         logins.append(DemoLogin(profile.slug, persona, email, employee.display_name))
     return logins
 

@@ -14,6 +14,7 @@ from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.db import bind_tenant
 from hrvault.errors import Conflict, bad_input, not_found
 from hrvault.models import AbsenceType, Tenant
+from hrvault.permissions.builtin_roles import ensure_builtin_roles
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -59,6 +60,7 @@ async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: d
         absence_type.stamp_created(None, now)
         db.add(absence_type)
     await db.flush()
+    await ensure_builtin_roles(db, tenant.id, now)
     return tenant
 
 

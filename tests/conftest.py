@@ -25,7 +25,7 @@ from hrvault.clock import ManualClock
 from hrvault.config import Settings
 from hrvault.db import APP_ROLE, DatabaseUrls, create_engine
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
-from hrvault.models.migrations import upgrade_to_head
+from hrvault.migrate import migrate
 from tests.support import Api, StatementCounter, TenantFactory
 
 
@@ -67,7 +67,7 @@ def database(data_dir: Path) -> Iterator[DatabaseUrls]:
         owner = server.set(database=name)
     else:
         owner = start_embedded_postgres(data_dir)
-    upgrade_to_head(owner)
+    migrate(owner)
     yield DatabaseUrls(owner=owner, app=owner.set(username=APP_ROLE, password=None))
     if configured:
         asyncio.run(_drop_database(server, name))

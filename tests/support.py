@@ -29,6 +29,7 @@ from hrvault.models import (
     ReportingLine,
 )
 from hrvault.models.base import Tracked
+from hrvault.permissions.membership import assign_role, find_role
 from hrvault.tenancy import create_tenant
 
 PASSWORD = "correct horse battery staple"
@@ -105,7 +106,10 @@ class TenantFactory:
         self._clock = clock
         self._api = api
 
-    async def create(self, *, employees: int = 4, name: str | None = None) -> TenantHandle:
+    async def create(
+        self, *, employees: int = 4, name: str | None = None, roles: tuple[str, ...] = ("owner",)
+    ) -> TenantHandle:
+        """A tenant whose user (linked to the first employee) holds ``roles``."""
         slug = f"t-{secrets.token_hex(5)}"
         now = self._clock.now()
         start = now.date() - timedelta(days=365)
@@ -176,6 +180,9 @@ class TenantFactory:
                 actor_id=None,
                 now=now,
             )
+            for role_name in roles:
+                role = await find_role(db, tenant.id, role_name)
+                await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
             types = await db.scalars(select(AbsenceType).where(AbsenceType.tenant_id == tenant.id))
             absence_types = {t.code: t.id for t in types}
             await db.commit()

@@ -8,9 +8,9 @@ import pytest
 import strawberry
 
 from hrvault.permissions.access import Authenticated
-from hrvault.permissions.field_groups import FieldGroup, in_group
 from hrvault.schema.build import build_schema
 from hrvault.schema.checks import UndeclaredAccessError, check_declared_access
+from hrvault.vocabulary import FieldGroup, in_group
 
 SCHEMA_FILE = Path(__file__).parent.parent / "schema.graphql"
 

@@ -5,6 +5,7 @@ from hrvault.models.base import Base
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
+from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.models.tenant import Tenant
 from hrvault.models.user import Session, User
 
@@ -21,7 +22,11 @@ __all__ = [
     "JobAssignment",
     "Office",
     "ReportingLine",
+    "Role",
+    "RoleAbility",
+    "RoleGrant",
     "Session",
     "Tenant",
     "User",
+    "UserRole",
 ]

@@ -17,6 +17,7 @@ from hrvault.config import Settings
 from hrvault.errors import Unauthenticated
 
 if TYPE_CHECKING:
+    from hrvault.permissions.policy import Policy
     from hrvault.resolvers.loaders import Loaders
     from hrvault.resolvers.reader import Reader
 
@@ -31,9 +32,15 @@ class RequestContext:
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
+    policy: Policy = field(init=False)
     principal: Principal | None = None
     auth_failure: Unauthenticated | None = None
     is_mutation: bool = False
+    restricted: list[list[str | int]] = field(default_factory=list)
+    """Response paths withheld by a permission: shown to the client as ``restricted``."""
+
+    def restrict(self, path: list[str | int]) -> None:
+        self.restricted.append(path)
 
     def require_principal(self) -> Principal:
         if self.principal is None:

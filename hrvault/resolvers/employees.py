@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 
-from hrvault.errors import bad_input
+from hrvault.errors import Forbidden, bad_input
 from hrvault.models import Employee, EmployeeStatus
+from hrvault.models.effective import current_jobs_subquery
+from hrvault.permissions.enforce import require, require_for_anyone
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
-from hrvault.resolvers.history import current_jobs_subquery
 from hrvault.resolvers.pagination import EmployeeCursor
+from hrvault.vocabulary import Action, FieldGroup
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,22 @@ def _escape_like(term: str) -> str:
 
 
 def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
-    statement = select(Employee).where(Employee.tenant_id == ctx.tenant_id)
+    """People the caller may see, narrowed by the filter, all in SQL.
+
+    A filter on a group narrows to people whose group the caller may see too, so a
+    match never tells anything about a person's hidden data.
+    """
+    policy = ctx.policy
+    statement = select(Employee).where(
+        Employee.tenant_id == ctx.tenant_id, policy.reach_filter(FieldGroup.BASIC, Action.SEE)
+    )
     if where.department_id is not None or where.office_id is not None:
+        if not policy.grants_anyone(FieldGroup.JOB, Action.SEE):
+            raise Forbidden(
+                "filtering by department or office needs access to job data",
+                deniedFieldGroups=[FieldGroup.JOB.value],
+            )
+        statement = statement.where(policy.reach_filter(FieldGroup.JOB, Action.SEE))
         job = current_jobs_subquery(ctx.tenant_id, ctx.today())
         statement = statement.join(job, job.c.employee_id == Employee.id)
         if where.department_id is not None:
@@ -94,6 +110,8 @@ async def get_employee(ctx: RequestContext, raw_id: str) -> Employee | None:
     """An employee of the caller's tenant, or None (also for another tenant's id)."""
     employee_id = validation.parse_id(raw_id, "id")
     employee: Employee | None = await ctx.loaders.employee.load(employee_id)
+    if employee is None or not ctx.policy.can_see(employee, FieldGroup.BASIC):
+        return None
     return employee
 
 
@@ -130,16 +148,20 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-async def create_employee(ctx: RequestContext, fields: dict[str, Any]) -> Employee:
+async def create_employee(
+    ctx: RequestContext, fields: dict[str, Any], groups: set[FieldGroup]
+) -> Employee:
+    require_for_anyone(ctx.policy, Action.ADD, groups)
     cleaned = _clean(fields)
     await _check_number_free(ctx, cleaned["employee_number"])
     return await rows.create(ctx, Employee(**cleaned))
 
 
 async def update_employee(
-    ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
+    ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any], groups: set[FieldGroup]
 ) -> Employee:
-    employee = await rows.get_row(ctx, Employee, raw_id, "id")
+    employee = await rows.get_person(ctx, raw_id, "id")
+    require(ctx.policy, employee, Action.EDIT, groups)
     cleaned = _clean(changes)
     if "employee_number" in cleaned:
         await _check_number_free(ctx, cleaned["employee_number"], except_id=employee.id)

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import select, union
 
 from hrvault.errors import bad_input
-from hrvault.models import Department, Employee, Employment, JobAssignment, Office, ReportingLine
+from hrvault.models import Department, Employment, JobAssignment, Office, ReportingLine
+from hrvault.models.effective import current_managers_subquery
+from hrvault.permissions.enforce import require
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
-from hrvault.resolvers.history import current_managers_subquery
+from hrvault.vocabulary import Action, FieldGroup
 
 
 async def _check_date_free(
@@ -57,7 +59,8 @@ async def _clean_job(ctx: RequestContext, fields: dict[str, Any]) -> dict[str, A
 async def create_job_assignment(
     ctx: RequestContext, raw_employee_id: str, fields: dict[str, Any]
 ) -> JobAssignment:
-    employee = await rows.get_row(ctx, Employee, raw_employee_id, "employeeId")
+    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
+    require(ctx.policy, employee, Action.ADD, {FieldGroup.JOB})
     cleaned = await _clean_job(ctx, fields)
     await _check_date_free(ctx, JobAssignment, employee.id, cleaned["effective_from"], None)
     return await rows.create(ctx, JobAssignment(employee_id=employee.id, **cleaned))
@@ -67,6 +70,8 @@ async def update_job_assignment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> JobAssignment:
     job = await rows.get_row(ctx, JobAssignment, raw_id, "id")
+    employee = await rows.get_person(ctx, job.employee_id, "id")
+    require(ctx.policy, employee, Action.EDIT, {FieldGroup.JOB})
     cleaned = await _clean_job(ctx, changes)
     if "effective_from" in cleaned:
         await _check_date_free(
@@ -110,10 +115,11 @@ async def _check_no_cycle(
 async def create_reporting_line(
     ctx: RequestContext, raw_employee_id: str, raw_manager_id: str | None, effective_from: date
 ) -> ReportingLine:
-    employee = await rows.get_row(ctx, Employee, raw_employee_id, "employeeId")
+    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
+    require(ctx.policy, employee, Action.ADD, {FieldGroup.JOB})
     manager_id = None
     if raw_manager_id is not None:
-        manager_id = (await rows.get_row(ctx, Employee, raw_manager_id, "managerId")).id
+        manager_id = (await rows.get_person(ctx, raw_manager_id, "managerId")).id
         await _check_no_cycle(ctx, employee.id, manager_id, effective_from)
     await _check_date_free(ctx, ReportingLine, employee.id, effective_from, None)
     return await rows.create(
@@ -128,6 +134,8 @@ async def update_reporting_line(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> ReportingLine:
     line = await rows.get_row(ctx, ReportingLine, raw_id, "id")
+    employee = await rows.get_person(ctx, line.employee_id, "id")
+    require(ctx.policy, employee, Action.EDIT, {FieldGroup.JOB})
     cleaned: dict[str, Any] = {}
     if "effective_from" in changes:
         if changes["effective_from"] is None:
@@ -138,9 +146,7 @@ async def update_reporting_line(
         )
     if "manager_id" in changes:
         raw = changes["manager_id"]
-        cleaned["manager_id"] = (
-            (await rows.get_row(ctx, Employee, raw, "managerId")).id if raw else None
-        )
+        cleaned["manager_id"] = (await rows.get_person(ctx, raw, "managerId")).id if raw else None
     manager_id = cleaned.get("manager_id", line.manager_id)
     if manager_id is not None:
         on = cleaned.get("effective_from", line.effective_from)
@@ -173,7 +179,8 @@ def _clean_employment(fields: dict[str, Any]) -> dict[str, Any]:
 async def create_employment(
     ctx: RequestContext, raw_employee_id: str, fields: dict[str, Any]
 ) -> Employment:
-    employee = await rows.get_row(ctx, Employee, raw_employee_id, "employeeId")
+    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
+    require(ctx.policy, employee, Action.ADD, {FieldGroup.EMPLOYMENT})
     cleaned = _clean_employment(fields)
     validation.date_range(cleaned["start_date"], cleaned.get("end_date"), "endDate")
     return await rows.create(ctx, Employment(employee_id=employee.id, **cleaned))
@@ -183,6 +190,8 @@ async def update_employment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> Employment:
     employment = await rows.get_row(ctx, Employment, raw_id, "id")
+    employee = await rows.get_person(ctx, employment.employee_id, "id")
+    require(ctx.policy, employee, Action.EDIT, {FieldGroup.EMPLOYMENT})
     cleaned = _clean_employment(changes)
     validation.date_range(
         cleaned.get("start_date", employment.start_date),

@@ -21,7 +21,7 @@ from hrvault.models import (
     Office,
     ReportingLine,
 )
-from hrvault.resolvers.history import current_jobs, current_managers_subquery
+from hrvault.models.effective import current_jobs, current_managers_subquery
 from hrvault.resolvers.reader import Reader
 
 Row = TypeVar("Row", Employee, Department, Office, AbsenceType)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hrvault.errors import bad_input
-from hrvault.models import Department, Employee, Office
+from hrvault.models import Department, Office
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 
@@ -101,7 +101,7 @@ async def _clean_department(
     if "head_employee_id" in fields:
         head_id = None
         if fields["head_employee_id"] is not None:
-            head = await rows.get_row(ctx, Employee, fields["head_employee_id"], "headEmployeeId")
+            head = await rows.get_person(ctx, fields["head_employee_id"], "headEmployeeId")
             head_id = head.id
         cleaned["head_employee_id"] = head_id
     return cleaned

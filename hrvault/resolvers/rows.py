@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy.orm.exc import StaleDataError
 
 from hrvault.errors import Conflict, not_found
+from hrvault.models import Employee
 from hrvault.models.base import Base, Tracked
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.validation import parse_id
+from hrvault.vocabulary import FieldGroup
 
 M = TypeVar("M", bound=Base)
 T = TypeVar("T", bound=Tracked)
@@ -24,6 +26,18 @@ async def get_row(ctx: RequestContext, model: type[M], raw_id: str | uuid.UUID, 
     if row is None:
         raise not_found(model.__name__.lower() if field == "id" else field)
     return row
+
+
+async def get_person(ctx: RequestContext, raw_id: str | uuid.UUID, field: str) -> Employee:
+    """An employee the caller may at least see in the directory; anyone else is not found.
+
+    Mutations about a person start here, so they never reveal that someone exists to a
+    caller who could not see them.
+    """
+    employee = await get_row(ctx, Employee, raw_id, field)
+    if not ctx.policy.can_see(employee, FieldGroup.BASIC):
+        raise not_found("employee" if field == "id" else field)
+    return employee
 
 
 def check_version(row: Tracked, expected: int) -> None:

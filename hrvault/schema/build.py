@@ -12,7 +12,7 @@ from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from hrvault.schema.checks import check_declared_access
-from hrvault.schema.mutation import Mutation
+from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
 
 # Types that only shape a response (pages, payloads) and hold no tenant data of their own.
@@ -30,6 +30,14 @@ class MarkOperationKind(SchemaExtension):
         yield
 
 
+class RestrictedPaths(SchemaExtension):
+    """List the response paths a permission withheld, so a client can show "restricted"."""
+
+    def get_results(self) -> dict[str, Any]:
+        restricted = self.execution_context.context.restricted
+        return {"restricted": restricted} if restricted else {}
+
+
 class HrvaultSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -45,6 +53,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             MarkOperationKind,
+            RestrictedPaths,
         ],
         **overrides,
     )

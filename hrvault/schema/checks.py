@@ -12,8 +12,8 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.types.field import StrawberryField
 
-from hrvault.permissions.access import ACCESS_MARKERS
-from hrvault.permissions.field_groups import GROUP_METADATA_KEY, FieldGroup
+from hrvault.permissions.access import is_access_marker
+from hrvault.vocabulary import GROUP_METADATA_KEY, FieldGroup
 
 
 class UndeclaredAccessError(Exception):
@@ -39,9 +39,12 @@ def check_declared_access(
     for type_name, field in _served_fields(schema):
         where = f"{type_name}.{field.graphql_name or field.python_name}"
         if type_name in root_types:
-            markers = [p for p in field.permission_classes if p in ACCESS_MARKERS]
+            markers = [p for p in field.permission_classes if is_access_marker(p)]
             if len(markers) != 1:
-                missing.append(f"{where}: needs exactly one of Public or Authenticated")
+                missing.append(
+                    f"{where}: needs exactly one access marker"
+                    " (Public, Authenticated or requires(...))"
+                )
         elif type_name not in structural_types:
             metadata: Mapping[str, object] = field.metadata or {}
             group = metadata.get(GROUP_METADATA_KEY)

@@ -10,6 +10,21 @@ from typing import Any
 import strawberry
 
 from hrvault.schema.types.base import EmployeeStatusEnum, EmploymentTypeEnum
+from hrvault.vocabulary import GROUP_METADATA_KEY, FieldGroup, in_group
+
+
+def groups_of(data: Any) -> set[FieldGroup]:
+    """The field groups of the fields the client sent; a field without a group is refused."""
+    definition = data.__strawberry_definition__
+    groups = set()
+    for field in definition.fields:
+        if field.python_name == "version" or getattr(data, field.python_name) is strawberry.UNSET:
+            continue
+        group = (field.metadata or {}).get(GROUP_METADATA_KEY)
+        if not isinstance(group, FieldGroup):
+            raise TypeError(f"{definition.name}.{field.python_name} declares no field group")
+        groups.add(group)
+    return groups
 
 
 def provided(data: Any, *, rename: dict[str, str] | None = None) -> dict[str, Any]:
@@ -32,27 +47,36 @@ class EmployeeFilter:
     )
 
 
+# Employee inputs mix field groups (more arrive with the sensitive data), so each field
+# names its group and a write is checked against the groups of the fields actually sent.
+_BASIC = in_group(FieldGroup.BASIC)
+
+
 @strawberry.input
 class CreateEmployeeInput:
-    employee_number: str
-    first_name: str
-    last_name: str
-    preferred_name: str | None = None
-    work_email: str | None = None
-    work_phone: str | None = None
-    status: EmployeeStatusEnum = EmployeeStatusEnum.ACTIVE  # type: ignore[valid-type]
+    employee_number: str = strawberry.field(metadata=_BASIC)
+    first_name: str = strawberry.field(metadata=_BASIC)
+    last_name: str = strawberry.field(metadata=_BASIC)
+    preferred_name: str | None = strawberry.field(default=None, metadata=_BASIC)
+    work_email: str | None = strawberry.field(default=None, metadata=_BASIC)
+    work_phone: str | None = strawberry.field(default=None, metadata=_BASIC)
+    status: EmployeeStatusEnum = strawberry.field(  # type: ignore[valid-type]
+        default=EmployeeStatusEnum.ACTIVE, metadata=_BASIC
+    )
 
 
 @strawberry.input
 class UpdateEmployeeInput:
     version: int
-    employee_number: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    preferred_name: str | None = strawberry.UNSET
-    work_email: str | None = strawberry.UNSET
-    work_phone: str | None = strawberry.UNSET
-    status: EmployeeStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    employee_number: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    first_name: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    last_name: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    preferred_name: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    work_email: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    work_phone: str | None = strawberry.field(default=strawberry.UNSET, metadata=_BASIC)
+    status: EmployeeStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, metadata=_BASIC
+    )
 
 
 @strawberry.input

@@ -12,7 +12,13 @@ from hrvault.schema import fields
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.types.absence import AbsenceType
 from hrvault.schema.types.base import Info
-from hrvault.schema.types.employee import Employee, EmployeeConnection, EmployeeEdge, PageInfo
+from hrvault.schema.types.employee import (
+    Employee,
+    EmployeeConnection,
+    EmployeeEdge,
+    PageInfo,
+    visible_employee,
+)
 from hrvault.schema.types.org import Department, Office
 from hrvault.schema.types.viewer import Viewer
 
@@ -29,7 +35,7 @@ class Query:
         employee = None
         if principal.employee_id is not None:
             row = await info.context.loaders.employee.load(principal.employee_id)
-            employee = Employee.from_row(row) if row else None
+            employee = visible_employee(info, row)
         return Viewer(
             user_id=strawberry.ID(str(principal.actor_id)),
             display_name=principal.display_name,

@@ -17,6 +17,7 @@ from hrvault.auth import sessions
 from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.errors import Unauthenticated
+from hrvault.permissions.compile import load_policy
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
@@ -70,7 +71,15 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         except Unauthenticated as failure:
             context.auth_failure = failure
             return
-        context.loaders = Loaders(context.reader, context.principal.tenant_id, context.today())
+        principal = context.principal
+        context.loaders = Loaders(context.reader, principal.tenant_id, context.today())
+        context.policy = await load_policy(
+            context.db,
+            principal.tenant_id,
+            viewer_employee_id=principal.employee_id,
+            today=context.today(),
+            user_id=principal.actor_id,
+        )
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Run the operation inside the request's transaction; errors in a mutation undo it."""

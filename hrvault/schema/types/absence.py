@@ -70,16 +70,18 @@ class Absence:
 
     @resolver(ABSENCE)
     async def employee(self, info: Info) -> EmployeeRef | None:
-        from hrvault.schema.types.employee import Employee
+        from hrvault.schema.types.employee import visible_employee
 
-        row = await info.context.loaders.employee.load(self.row.employee_id)
-        return Employee.from_row(row) if row else None
+        return visible_employee(
+            info, await info.context.loaders.employee.load(self.row.employee_id)
+        )
 
     @resolver(ABSENCE, description="Who approved or rejected it.")
     async def approver(self, info: Info) -> EmployeeRef | None:
-        from hrvault.schema.types.employee import Employee
+        from hrvault.schema.types.employee import visible_employee
 
         if self.row.approver_id is None:
             return None
-        row = await info.context.loaders.employee.load(self.row.approver_id)
-        return Employee.from_row(row) if row else None
+        return visible_employee(
+            info, await info.context.loaders.employee.load(self.row.approver_id)
+        )

@@ -8,20 +8,26 @@ from typing import Any, TypeAlias, TypeVar
 import strawberry
 
 from hrvault.models import AbsenceStatus, EmployeeStatus, EmploymentType
-from hrvault.permissions.field_groups import FieldGroup, in_group
+from hrvault.permissions.guard import FieldGroupGuard
 from hrvault.resolvers.context import RequestContext
+from hrvault.vocabulary import Ability, Action, FieldGroup, Scope, in_group
 
 Info: TypeAlias = strawberry.Info[RequestContext, None]
 
 EmployeeStatusEnum = strawberry.enum(EmployeeStatus, name="EmployeeStatus")
 EmploymentTypeEnum = strawberry.enum(EmploymentType, name="EmploymentType")
 AbsenceStatusEnum = strawberry.enum(AbsenceStatus, name="AbsenceStatus")
+FieldGroupEnum = strawberry.enum(FieldGroup, name="FieldGroup")
+ActionEnum = strawberry.enum(Action, name="Action")
+ScopeEnum = strawberry.enum(Scope, name="Scope")
+AbilityEnum = strawberry.enum(Ability, name="Ability")
 
 BASIC = in_group(FieldGroup.BASIC)
 JOB = in_group(FieldGroup.JOB)
 EMPLOYMENT = in_group(FieldGroup.EMPLOYMENT)
 ABSENCE = in_group(FieldGroup.ABSENCE)
 ORGANISATION = in_group(FieldGroup.ORGANISATION)
+ADMINISTRATION = in_group(FieldGroup.ADMINISTRATION)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
@@ -30,8 +36,24 @@ Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 def resolver(
     group: dict[str, Any], *, description: str | None = None
 ) -> Callable[[Resolver], Resolver]:
-    """Declare a resolved field of a data type together with its field group."""
+    """A resolved field of a type reached only through a guarded field (job history rows,
+    absences, ...) or through a mutation that checked its group for that person."""
     decorator: Callable[[Resolver], Resolver] = strawberry.field(
         metadata=group, description=description
+    )
+    return decorator
+
+
+def person_field(
+    group: FieldGroup, *, description: str | None = None
+) -> Callable[[Resolver], Resolver]:
+    """A resolved field of ``Employee``: guarded per person unless it is directory data.
+
+    ``basic`` needs no guard here because an ``Employee`` object only exists for people
+    whose ``basic`` group the viewer may see (lists filter in SQL, relations check).
+    """
+    guards = [] if group is FieldGroup.BASIC else [FieldGroupGuard(group)]
+    decorator: Callable[[Resolver], Resolver] = strawberry.field(
+        metadata=in_group(group), description=description, extensions=guards
     )
     return decorator

@@ -8,17 +8,10 @@ import strawberry
 
 from hrvault.models import Employee as EmployeeRow
 from hrvault.schema.types.absence import Absence
-from hrvault.schema.types.base import (
-    ABSENCE,
-    BASIC,
-    EMPLOYMENT,
-    JOB,
-    EmployeeStatusEnum,
-    Info,
-    resolver,
-)
+from hrvault.schema.types.base import BASIC, EmployeeStatusEnum, Info, person_field
 from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
 from hrvault.schema.types.org import Department, Office
+from hrvault.vocabulary import FieldGroup
 
 
 @strawberry.type(description="A person employed (or about to be, or formerly) by the company.")
@@ -51,17 +44,17 @@ class Employee:
             version=row.version,
         )
 
-    @resolver(JOB, description="The job assignment effective today.")
+    @person_field(FieldGroup.JOB, description="The job assignment effective today.")
     async def job(self, info: Info) -> JobAssignment | None:
         row = await info.context.loaders.current_job.load(self.row.id)
         return JobAssignment.from_row(row) if row else None
 
-    @resolver(JOB, description="Current job title.")
+    @person_field(FieldGroup.JOB, description="Current job title.")
     async def job_title(self, info: Info) -> str | None:
         row = await info.context.loaders.current_job.load(self.row.id)
         return row.title if row else None
 
-    @resolver(JOB, description="Department of the current job.")
+    @person_field(FieldGroup.JOB, description="Department of the current job.")
     async def department(self, info: Info) -> Department | None:
         job = await info.context.loaders.current_job.load(self.row.id)
         if job is None or job.department_id is None:
@@ -69,7 +62,7 @@ class Employee:
         row = await info.context.loaders.department.load(job.department_id)
         return Department.from_row(row) if row else None
 
-    @resolver(JOB, description="Office of the current job.")
+    @person_field(FieldGroup.JOB, description="Office of the current job.")
     async def office(self, info: Info) -> Office | None:
         job = await info.context.loaders.current_job.load(self.row.id)
         if job is None or job.office_id is None:
@@ -77,38 +70,55 @@ class Employee:
         row = await info.context.loaders.office.load(job.office_id)
         return Office.from_row(row) if row else None
 
-    @resolver(JOB, description="Primary manager today.")
+    @person_field(FieldGroup.JOB, description="Primary manager today.")
     async def manager(self, info: Info) -> Employee | None:
         manager_id = await info.context.loaders.current_manager_id.load(self.row.id)
         if manager_id is None:
             return None
-        row = await info.context.loaders.employee.load(manager_id)
-        return Employee.from_row(row) if row else None
+        return visible_employee(info, await info.context.loaders.employee.load(manager_id))
 
-    @resolver(JOB, description="People whose primary manager this is today.")
-    async def direct_reports(self, info: Info) -> list[Employee]:
-        rows = await info.context.loaders.direct_reports.load(self.row.id)
-        return [Employee.from_row(row) for row in rows]
+    @person_field(FieldGroup.JOB, description="People whose primary manager this is today.")
+    async def direct_reports(self, info: Info) -> list[Employee] | None:
+        return visible_employees(info, await info.context.loaders.direct_reports.load(self.row.id))
 
-    @resolver(JOB, description="All job assignments, newest first.")
-    async def job_history(self, info: Info) -> list[JobAssignment]:
+    @person_field(FieldGroup.JOB, description="All job assignments, newest first.")
+    async def job_history(self, info: Info) -> list[JobAssignment] | None:
         rows = await info.context.loaders.job_history.load(self.row.id)
         return [JobAssignment.from_row(row) for row in rows]
 
-    @resolver(JOB, description="All primary reporting lines, newest first.")
-    async def reporting_lines(self, info: Info) -> list[ReportingLine]:
+    @person_field(FieldGroup.JOB, description="All primary reporting lines, newest first.")
+    async def reporting_lines(self, info: Info) -> list[ReportingLine] | None:
         rows = await info.context.loaders.reporting_history.load(self.row.id)
         return [ReportingLine.from_row(row) for row in rows]
 
-    @resolver(EMPLOYMENT, description="Employment contracts, newest first.")
-    async def employments(self, info: Info) -> list[Employment]:
+    @person_field(FieldGroup.EMPLOYMENT, description="Employment contracts, newest first.")
+    async def employments(self, info: Info) -> list[Employment] | None:
         rows = await info.context.loaders.employments.load(self.row.id)
         return [Employment.from_row(row) for row in rows]
 
-    @resolver(ABSENCE, description="Absences, newest first.")
-    async def absences(self, info: Info) -> list[Absence]:
+    @person_field(FieldGroup.ABSENCE, description="Absences, newest first.")
+    async def absences(self, info: Info) -> list[Absence] | None:
         rows = await info.context.loaders.absences.load(self.row.id)
         return [Absence.from_row(row) for row in rows]
+
+
+def visible_employee(info: Info, row: EmployeeRow | None) -> Employee | None:
+    """The person, if the viewer may see their directory data; else null, marked restricted."""
+    if row is None:
+        return None
+    if info.context.policy.can_see(row, FieldGroup.BASIC):
+        return Employee.from_row(row)
+    info.context.restrict(info.path.as_list())
+    return None
+
+
+def visible_employees(info: Info, rows: list[EmployeeRow]) -> list[Employee]:
+    """The people the viewer may see; the list is marked restricted if any were left out."""
+    policy = info.context.policy
+    shown = [Employee.from_row(row) for row in rows if policy.can_see(row, FieldGroup.BASIC)]
+    if len(shown) < len(rows):
+        info.context.restrict(info.path.as_list())
+    return shown
 
 
 @strawberry.type

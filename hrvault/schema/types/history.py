@@ -71,12 +71,11 @@ class ReportingLine:
 
     @resolver(JOB, description="Null from this date on means: no manager.")
     async def manager(self, info: Info) -> EmployeeRef | None:
-        from hrvault.schema.types.employee import Employee
+        from hrvault.schema.types.employee import visible_employee
 
         if self.row.manager_id is None:
             return None
-        row = await info.context.loaders.employee.load(self.row.manager_id)
-        return Employee.from_row(row) if row else None
+        return visible_employee(info, await info.context.loaders.employee.load(self.row.manager_id))
 
 
 @strawberry.type(description="An employment contract.")

@@ -59,9 +59,10 @@ class Department:
     async def head(
         self, info: Info
     ) -> Annotated[Employee, strawberry.lazy("hrvault.schema.types.employee")] | None:
-        from hrvault.schema.types.employee import Employee
+        from hrvault.schema.types.employee import visible_employee
 
         if self.row.head_employee_id is None:
             return None
-        head = await info.context.loaders.employee.load(self.row.head_employee_id)
-        return Employee.from_row(head) if head else None
+        return visible_employee(
+            info, await info.context.loaders.employee.load(self.row.head_employee_id)
+        )

@@ -1,0 +1,19 @@
+"""Root mutation fields, one module per area, combined into one ``Mutation`` type.
+
+Every mutation runs in the request's single transaction; any error rolls all of it
+back, so a failed mutation writes nothing.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from hrvault.schema.mutations.absences import AbsenceMutations
+from hrvault.schema.mutations.auth import SessionMutations
+from hrvault.schema.mutations.org import OrganisationMutations
+from hrvault.schema.mutations.people import PeopleMutations
+
+
+@strawberry.type
+class Mutation(SessionMutations, PeopleMutations, OrganisationMutations, AbsenceMutations):
+    """All mutations; the areas' classes contribute the fields."""

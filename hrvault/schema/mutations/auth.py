@@ -1,0 +1,50 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hrvault.auth import sessions
+from hrvault.config import Secret
+from hrvault.schema import fields
+from hrvault.schema.cookies import clear_session_cookie, set_session_cookie
+from hrvault.schema.types.base import Info
+from hrvault.schema.types.viewer import LoginPayload
+
+
+@strawberry.type
+class SessionMutations:
+    @fields.public_mutation(description="Open a session; the same answer for every failure.")
+    async def login(self, info: Info, tenant: str, email: str, password: str) -> LoginPayload:
+        ctx = info.context
+        opened = await sessions.login(
+            ctx.db,
+            tenant_slug=tenant,
+            email=email,
+            password=Secret(password),
+            now=ctx.clock.now(),
+            client_ip=ctx.client_ip,
+            user_agent=ctx.user_agent,
+        )
+        set_session_cookie(ctx.response, opened.token.value, opened.expires_at - ctx.clock.now())
+        return LoginPayload(
+            token=opened.token.value.reveal(),
+            expires_at=opened.expires_at,
+            idle_timeout_seconds=int(opened.idle_timeout.total_seconds()),
+        )
+
+    @fields.mutation(description="End this session.")
+    async def logout(self, info: Info) -> bool:
+        ctx = info.context
+        await sessions.revoke_session(ctx.db, ctx.require_principal(), now=ctx.clock.now())
+        clear_session_cookie(ctx.response)
+        return True
+
+    @fields.mutation(description="End every session of the caller; returns how many ended.")
+    async def logout_everywhere(self, info: Info) -> int:
+        ctx = info.context
+        ended = await sessions.revoke_all_sessions(
+            ctx.db, ctx.require_principal(), now=ctx.clock.now()
+        )
+        clear_session_cookie(ctx.response)
+        return ended
