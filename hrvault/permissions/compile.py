@@ -14,7 +14,7 @@ from hrvault.permissions.policy import GrantSource, Policy
 from hrvault.permissions.relations import resolve_relations
 
 
-def _grants_of_user(tenant_id: uuid.UUID, user_id: uuid.UUID) -> Select[tuple[Role, RoleGrant]]:
+def _grants_of_user(tenant_id: uuid.UUID, user_id: uuid.UUID) -> Select[Role, RoleGrant]:
     return (
         select(Role, RoleGrant)
         .join(UserRole, (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id))

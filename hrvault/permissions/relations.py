@@ -101,3 +101,61 @@ async def resolve_relations(
     if Scope.DEPARTMENT in scopes:
         department = await _department_members(db, tenant_id, viewer, today)
     return Relations(viewer, direct, everyone, department)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The people around one employee, seen from that employee: who reaches them how."""
+
+    subject: uuid.UUID
+    direct_manager: uuid.UUID | None
+    managers: frozenset[uuid.UUID]
+    department_and_above: frozenset[uuid.UUID]
+
+    def relations_of(
+        self, viewer: uuid.UUID | None, viewer_department: uuid.UUID | None
+    ) -> Relations:
+        """The viewer's relations, restricted to the subject: the same shape the engine uses."""
+        if viewer is None:
+            return Relations(viewer=None)
+        subject = frozenset({self.subject})
+        return Relations(
+            viewer=viewer,
+            direct_reports=subject if viewer == self.direct_manager else frozenset(),
+            all_reports=subject if viewer in self.managers else frozenset(),
+            department=subject if viewer_department in self.department_and_above else frozenset(),
+        )
+
+
+async def resolve_audience(
+    db: AsyncSession, tenant_id: uuid.UUID, subject: uuid.UUID, today: date
+) -> Audience:
+    """The subject's chain of managers and department ancestry (two statements)."""
+    lines = current_managers_subquery(tenant_id, today)
+    chain = (
+        select(lines.c.manager_id, literal(1).label("depth"))
+        .where(lines.c.employee_id == subject, lines.c.manager_id.is_not(None))
+        .cte("managers", recursive=True)
+    )
+    chain = chain.union(
+        select(lines.c.manager_id, literal(2).label("depth"))
+        .join(chain, lines.c.employee_id == chain.c.manager_id)
+        .where(lines.c.manager_id.is_not(None))
+    )
+    rows = (await db.execute(select(chain.c.manager_id, chain.c.depth))).all()
+    direct = next((row[0] for row in rows if row[1] == 1), None)
+
+    jobs = current_jobs_subquery(tenant_id, today)
+    ancestry = (
+        select(Department.id, Department.parent_id)
+        .join(jobs, jobs.c.department_id == Department.id)
+        .where(Department.tenant_id == tenant_id, jobs.c.employee_id == subject)
+        .cte("ancestry", recursive=True)
+    )
+    ancestry = ancestry.union(
+        select(Department.id, Department.parent_id)
+        .join(ancestry, Department.id == ancestry.c.parent_id)
+        .where(Department.tenant_id == tenant_id)
+    )
+    departments = frozenset(await db.scalars(select(ancestry.c.id)))
+    return Audience(subject, direct, frozenset(row[0] for row in rows) - {subject}, departments)

@@ -8,7 +8,8 @@ through here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -29,6 +30,12 @@ class Reader:
     async def first(self, statement: Select[T]) -> T | None:
         async with self._lock:
             return (await self._db.scalars(statement.limit(1))).first()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[AsyncSession]:
+        """The session itself, for work of several statements (nobody else reads meanwhile)."""
+        async with self._lock:
+            yield self._db
 
     async def rows(self, statement: Select[Any]) -> Sequence[tuple[Any, ...]]:
         async with self._lock:

@@ -7,11 +7,13 @@ import uuid
 import strawberry
 
 from hrvault.errors import not_found
-from hrvault.resolvers import absences, employees, org, validation
+from hrvault.permissions.access import requires
+from hrvault.resolvers import absences, access, employees, org, roles, validation
 from hrvault.schema import fields
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.types.absence import AbsenceType
-from hrvault.schema.types.base import Info
+from hrvault.schema.types.admin import AccessHolder, FieldGroupAccess, Role, RoleRef, UserAccount
+from hrvault.schema.types.base import ActionEnum, FieldGroupEnum, Info
 from hrvault.schema.types.employee import (
     Employee,
     EmployeeConnection,
@@ -21,6 +23,7 @@ from hrvault.schema.types.employee import (
 )
 from hrvault.schema.types.org import Department, Office
 from hrvault.schema.types.viewer import Viewer
+from hrvault.vocabulary import Ability
 
 
 def _optional_id(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
@@ -28,7 +31,7 @@ def _optional_id(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
 
 
 @strawberry.type
-class Query:
+class PeopleQuery:
     @fields.query(description="The caller.")
     async def me(self, info: Info) -> Viewer:
         principal = info.context.require_principal()
@@ -36,10 +39,13 @@ class Query:
         if principal.employee_id is not None:
             row = await info.context.loaders.employee.load(principal.employee_id)
             employee = visible_employee(info, row)
+        held = await roles.roles_of(info.context, principal.actor_id) if principal.actor_id else []
         return Viewer(
             user_id=strawberry.ID(str(principal.actor_id)),
             display_name=principal.display_name,
             employee=employee,
+            roles=[RoleRef.from_row(role) for role in held],
+            abilities=sorted(info.context.policy.abilities),
         )
 
     @fields.query()
@@ -93,3 +99,57 @@ class Query:
     async def absence_types(self, info: Info) -> list[AbsenceType]:
         rows = await absences.list_absence_types(info.context)
         return [AbsenceType.from_row(row) for row in rows]
+
+
+ADMIN_READ = requires(Ability.MANAGE_ROLES, Ability.MANAGE_USERS)
+
+
+@strawberry.type
+class AdminQuery:
+    @fields.query(access=ADMIN_READ)
+    async def roles(self, info: Info) -> list[Role]:
+        return [Role.from_definition(d) for d in await roles.list_roles(info.context)]
+
+    @fields.query(access=ADMIN_READ)
+    async def users(self, info: Info) -> list[UserAccount]:
+        return [UserAccount.from_row(u, held) for u, held in await roles.list_users(info.context)]
+
+    @fields.query(
+        access=ADMIN_READ,
+        description="For each field group: what the user may do for the employee, and why.",
+    )
+    async def access_explanation(
+        self, info: Info, user_id: strawberry.ID, employee_id: strawberry.ID
+    ) -> list[FieldGroupAccess]:
+        explained = await access.explain_user_access(info.context, user_id, employee_id)
+        return [FieldGroupAccess.from_access(a) for a in explained]
+
+    @fields.query(access=ADMIN_READ, description="Every user who may, and which grant says so.")
+    async def who_can_access(
+        self,
+        info: Info,
+        employee_id: strawberry.ID,
+        field_group: FieldGroupEnum,  # type: ignore[valid-type]
+        action: ActionEnum,  # type: ignore[valid-type]
+    ) -> list[AccessHolder]:
+        holders = await access.who_can_access(info.context, employee_id, field_group, action)
+        return [AccessHolder.from_decision(user, decision) for user, decision in holders]
+
+    @fields.query(
+        access=requires(Ability.MANAGE_ROLES),
+        description="View as role: what a holder of only this role, being `viewerId`, could do.",
+    )
+    async def role_access_preview(
+        self,
+        info: Info,
+        role_id: strawberry.ID,
+        employee_id: strawberry.ID,
+        viewer_id: strawberry.ID | None = None,
+    ) -> list[FieldGroupAccess]:
+        explained = await access.preview_role_access(info.context, role_id, viewer_id, employee_id)
+        return [FieldGroupAccess.from_access(a) for a in explained]
+
+
+@strawberry.type
+class Query(PeopleQuery, AdminQuery):
+    """All queries; the areas' classes contribute the fields."""

@@ -9,11 +9,14 @@ from __future__ import annotations
 import strawberry
 
 from hrvault.schema.mutations.absences import AbsenceMutations
+from hrvault.schema.mutations.admin import AdminMutations
 from hrvault.schema.mutations.auth import SessionMutations
 from hrvault.schema.mutations.org import OrganisationMutations
 from hrvault.schema.mutations.people import PeopleMutations
 
 
 @strawberry.type
-class Mutation(SessionMutations, PeopleMutations, OrganisationMutations, AbsenceMutations):
+class Mutation(
+    SessionMutations, PeopleMutations, OrganisationMutations, AbsenceMutations, AdminMutations
+):
     """All mutations; the areas' classes contribute the fields."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
 
 from hrvault.models import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.permissions.guard import FieldGroupGuard
@@ -52,7 +53,7 @@ def person_field(
     ``basic`` needs no guard here because an ``Employee`` object only exists for people
     whose ``basic`` group the viewer may see (lists filter in SQL, relations check).
     """
-    guards = [] if group is FieldGroup.BASIC else [FieldGroupGuard(group)]
+    guards: list[FieldExtension] = [] if group is FieldGroup.BASIC else [FieldGroupGuard(group)]
     decorator: Callable[[Resolver], Resolver] = strawberry.field(
         metadata=in_group(group), description=description, extensions=guards
     )

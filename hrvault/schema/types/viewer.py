@@ -6,6 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from hrvault.schema.types.admin import RoleRef
+from hrvault.schema.types.base import AbilityEnum
 from hrvault.schema.types.employee import Employee
 
 
@@ -14,6 +16,8 @@ class Viewer:
     user_id: strawberry.ID
     display_name: str
     employee: Employee | None = strawberry.field(description="The caller's own employee record.")
+    roles: list[RoleRef]
+    abilities: list[AbilityEnum]  # type: ignore[valid-type]
 
 
 @strawberry.type

@@ -1,0 +1,74 @@
+"""Role administration (manage_roles) and role membership (manage_users)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hrvault.models import Role as RoleRow
+from hrvault.models import User as UserRow
+from hrvault.permissions.access import requires
+from hrvault.resolvers import roles
+from hrvault.schema import fields
+from hrvault.schema.inputs_admin import CreateRoleInput, UpdateRoleInput
+from hrvault.schema.types.admin import Role, UserAccount
+from hrvault.schema.types.base import Info
+from hrvault.vocabulary import Ability
+
+MANAGE_ROLES = requires(Ability.MANAGE_ROLES)
+MANAGE_USERS = requires(Ability.MANAGE_USERS)
+
+
+async def _role(info: Info, row: RoleRow) -> Role:
+    return Role.from_definition(await roles.role_definition(info.context, row))
+
+
+async def _account(info: Info, user: UserRow) -> UserAccount:
+    return UserAccount.from_row(user, await roles.roles_of(info.context, user.id))
+
+
+@strawberry.type
+class AdminMutations:
+    @fields.mutation(access=MANAGE_ROLES, description="You can only grant what you hold.")
+    async def create_role(self, info: Info, input: CreateRoleInput) -> Role:
+        row = await roles.create_role(
+            info.context,
+            input.name,
+            input.description,
+            [g.to_value() for g in input.grants],
+            input.abilities,
+        )
+        return await _role(info, row)
+
+    @fields.mutation(access=MANAGE_ROLES, description="Built-in roles cannot be changed.")
+    async def update_role(self, info: Info, id: strawberry.ID, input: UpdateRoleInput) -> Role:
+        row = await roles.update_role(
+            info.context,
+            id,
+            input.version,
+            name=input.name,
+            description=input.description,
+            grants=[g.to_value() for g in input.grants] if input.grants is not None else None,
+            abilities=input.abilities,
+        )
+        return await _role(info, row)
+
+    @fields.mutation(access=MANAGE_ROLES, description="A new custom role with the same grants.")
+    async def copy_role(self, info: Info, id: strawberry.ID, name: str) -> Role:
+        return await _role(info, await roles.copy_role(info.context, id, name))
+
+    @fields.mutation(access=MANAGE_ROLES, description="Only custom roles nobody holds.")
+    async def delete_role(self, info: Info, id: strawberry.ID, version: int) -> bool:
+        await roles.delete_role(info.context, id, version)
+        return True
+
+    @fields.mutation(access=MANAGE_USERS, description="Applies from the user's next request.")
+    async def assign_role(
+        self, info: Info, user_id: strawberry.ID, role_id: strawberry.ID
+    ) -> UserAccount:
+        return await _account(info, await roles.assign_role(info.context, user_id, role_id))
+
+    @fields.mutation(access=MANAGE_USERS, description="The last Owner cannot be removed.")
+    async def remove_role(
+        self, info: Info, user_id: strawberry.ID, role_id: strawberry.ID
+    ) -> UserAccount:
+        return await _account(info, await roles.remove_role(info.context, user_id, role_id))
