@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hrvault.auth.users import create_user
 from hrvault.clock import ManualClock
 from hrvault.config import Secret
-from hrvault.db import session_factory
+from hrvault.db import bind_tenant, session_factory
 from hrvault.models import (
     AbsenceType,
     Department,
@@ -78,6 +78,13 @@ class Api:
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    user_id: str
+    email: str
 
 
 @dataclass
@@ -198,6 +205,29 @@ class TenantFactory:
             absence_types=absence_types,
             user_id=user.id,
         )
+
+    async def add_user(
+        self, tenant: TenantHandle, employee_id: uuid.UUID | None, roles: tuple[str, ...]
+    ) -> Login:
+        """Another login of the tenant holding ``roles``, logged in."""
+        email = f"user-{secrets.token_hex(4)}@{tenant.slug}.test"
+        now = self._clock.now()
+        async with self._sessions() as db:
+            await bind_tenant(db, tenant.id)
+            user = await create_user(
+                db,
+                tenant_id=tenant.id,
+                email=email,
+                password=Secret(PASSWORD),
+                employee_id=employee_id,
+                actor_id=None,
+                now=now,
+            )
+            for role_name in roles:
+                role = await find_role(db, tenant.id, role_name)
+                await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
+            await db.commit()
+        return Login(await self._api.login(tenant.slug, email), str(user.id), email)
 
 
 class StatementCounter:

@@ -1,0 +1,318 @@
+"""P5: every built-in role x field group x action x relation, against an expected table.
+
+The table below is written from the product definition of the built-in roles, not from
+the implementation's own tables. Every cell is asked of the engine through the API
+(``accessExplanation``), and every cell that has a real operation today is also executed
+as a real query or mutation: allowed means it works, denied means FORBIDDEN (or
+NOT_FOUND for a person the viewer may not even see) and nothing written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.support import Api, TenantFactory, TenantHandle, error_codes
+
+GROUPS = (
+    "basic",
+    "job",
+    "employment",
+    "personal",
+    "identity",
+    "bank",
+    "emergency",
+    "salary",
+    "absence",
+    "absence_reason",
+    "documents",
+)
+ACTIONS = ("see", "add", "edit", "delete", "upload", "download", "approve")
+RELATIONS = ("self", "direct", "indirect", "department", "unrelated")
+EVERYONE = set(RELATIONS)
+REPORTS = {"direct", "indirect"}
+
+# role -> {(group, action): relations it covers}. Absent pairs are denied everywhere.
+EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
+    "owner": {(g, a): EVERYONE for g in GROUPS for a in ACTIONS},
+    "hr_admin": {(g, a): EVERYONE for g in GROUPS for a in ACTIONS},
+    "manager": {
+        **{(g, "see"): REPORTS for g in ("basic", "job", "employment", "absence")},
+        ("absence", "approve"): REPORTS,
+    },
+    "employee": {
+        **{(g, "see"): {"self"} for g in GROUPS},
+        ("basic", "see"): EVERYONE,
+        ("job", "see"): EVERYONE,
+        **{(g, "edit"): {"self"} for g in ("personal", "emergency", "bank")},
+        ("absence", "add"): {"self"},
+        ("absence", "edit"): {"self"},
+        ("documents", "download"): {"self"},
+    },
+    "payroll": {
+        **{
+            (g, a): EVERYONE
+            for g in ("salary", "bank", "identity", "employment")
+            for a in ("see", "add", "edit")
+        },
+        ("basic", "see"): EVERYONE,
+        ("job", "see"): EVERYONE,
+    },
+    "auditor": {("basic", "see"): EVERYONE, ("job", "see"): EVERYONE},
+}
+
+
+def expected(role: str, group: str, action: str, relation: str) -> bool:
+    return relation in EXPECTED[role].get((group, action), set())
+
+
+async def _org(api: Api, owner: TenantHandle) -> dict[str, str]:
+    """viewer (dept Alpha, reports to top), direct report and indirect report (dept Beta),
+    a department peer (Alpha, reports to top), an unrelated person (Gamma)."""
+    token = owner.token
+    root = str(owner.departments["root"])
+    departments = {}
+    for name in ("Alpha", "Beta", "Gamma"):
+        made = await api.data(
+            "mutation($n: String!, $p: ID!) { createDepartment(input: {name: $n, parent: $p}) { id } }",
+            {"n": name, "p": root},
+            token=token,
+        )
+        departments[name] = made["createDepartment"]["id"]
+    people = {}
+    for index, name in enumerate(("top", "self", "direct", "indirect", "department", "unrelated")):
+        made = await api.data(
+            "mutation($n: String!, $f: String!) { createEmployee(input: {employeeNumber: $n,"
+            ' firstName: $f, lastName: "Matrix"}) { id } }',
+            {"n": f"M{index}", "f": name.title()},
+            token=token,
+        )
+        people[name] = made["createEmployee"]["id"]
+    since = (date.today() - timedelta(days=400)).isoformat()
+    placement = {
+        "top": ("Gamma", None),
+        "self": ("Alpha", "top"),
+        "direct": ("Beta", "self"),
+        "indirect": ("Beta", "direct"),
+        "department": ("Alpha", "top"),
+        "unrelated": ("Gamma", "top"),
+    }
+    for person, (department, manager) in placement.items():
+        await api.data(
+            "mutation($e: ID!, $d: ID!, $s: Date!) { createJobAssignment(input: {employee: $e,"
+            ' title: "Matrix", effectiveFrom: $s, department: $d}) { id } }',
+            {"e": people[person], "d": departments[department], "s": since},
+            token=token,
+        )
+        if manager:
+            await api.data(
+                "mutation($e: ID!, $m: ID!, $s: Date!) { createReportingLine(input: {employee: $e,"
+                " manager: $m, effectiveFrom: $s}) { id } }",
+                {"e": people[person], "m": people[manager], "s": since},
+                token=token,
+            )
+        await api.data(
+            "mutation($e: ID!, $s: Date!) { createEmployment(input: {employee: $e,"
+            ' employmentType: PERMANENT, startDate: $s, ftePercent: "100",'
+            ' legalEntity: "Matrix AB", countryCode: "SE"}) { id } }',
+            {"e": people[person], "s": since},
+            token=token,
+        )
+    return people
+
+
+async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any]:
+    async with owner_engine.connect() as conn:
+        result = await conn.execute(
+            text(
+                "SELECT 'e', id, version FROM employees WHERE tenant_id = :t"
+                " UNION ALL SELECT 'j', id, version FROM job_assignments WHERE tenant_id = :t"
+                " UNION ALL SELECT 'm', id, version FROM employments WHERE tenant_id = :t"
+                " UNION ALL SELECT 'a', id, version FROM absences WHERE tenant_id = :t"
+                " ORDER BY 1, 2"
+            ),
+            {"t": tenant.id},
+        )
+        return [tuple(row) for row in result]
+
+
+WRITES = {
+    ("basic", "edit"),
+    ("job", "add"),
+    ("job", "edit"),
+    ("employment", "add"),
+    ("employment", "edit"),
+    ("absence", "add"),
+    ("absence", "edit"),
+    ("absence", "approve"),
+}
+
+
+class Operations:
+    """The real query or mutation behind a (group, action), where one exists today."""
+
+    def __init__(self, api: Api, owner: TenantHandle) -> None:
+        self.api = api
+        self.owner = owner
+        self.dates = (date(2040, 1, 1) + timedelta(days=i) for i in itertools.count())
+
+    async def _owner(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        return await self.api.data(document, variables, token=self.owner.token)
+
+    async def see(self, token: str, group: str, target: str) -> bool | None:
+        """Whether the group shows for the target; None where no field of it exists yet."""
+        selection = {
+            "basic": "",
+            "job": "jobTitle",
+            "employment": "employments { id }",
+            "absence": "absences { id }",
+        }.get(group)
+        return None if selection is None else await self._see(token, target, selection)
+
+    async def _see(self, token: str, target: str, selection: str) -> bool:
+        body = await self.api.gql(
+            f"query($id: ID!) {{ employee(id: $id) {{ id {selection} }} }}",
+            {"id": target},
+            token=token,
+        )
+        if error_codes(body) == ["NOT_FOUND"]:
+            return False
+        assert "errors" not in body, body
+        restricted = (body.get("extensions") or {}).get("restricted", [])
+        return ["employee", selection.split()[0]] not in restricted if selection else True
+
+    async def _fresh_absence(self, target: str) -> dict[str, Any]:
+        day = next(self.dates).isoformat()
+        made = await self._owner(
+            "mutation($e: ID!, $t: ID!, $d: Date!) { requestAbsence(input: {employee: $e,"
+            " absenceType: $t, startDate: $d, endDate: $d}) { id version endDate } }",
+            {"e": target, "t": str(self.owner.absence_types["vacation"]), "d": day},
+        )
+        absence: dict[str, Any] = made["requestAbsence"]
+        return absence
+
+    async def _history(self, target: str) -> dict[str, Any]:
+        found = await self._owner(
+            "query($id: ID!) { employee(id: $id) { version jobHistory { id version }"
+            " employments { id version } } }",
+            {"id": target},
+        )
+        employee: dict[str, Any] = found["employee"]
+        return employee
+
+    async def prepare(
+        self, group: str, action: str, target: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The mutation (document, variables) for a write, with its fixtures in place."""
+        if (group, action) not in WRITES:
+            return None
+        history = await self._history(target)
+        day = next(self.dates).isoformat()
+        calls: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+            ("basic", "edit"): (
+                "mutation($id: ID!, $v: Int!) { updateEmployee(id: $id, input: {version: $v,"
+                ' preferredName: "Renamed"}) { id } }',
+                {"id": target, "v": history["version"]},
+            ),
+            ("job", "add"): (
+                "mutation($e: ID!, $d: Date!) { createJobAssignment(input: {employee: $e,"
+                ' title: "New", effectiveFrom: $d}) { id } }',
+                {"e": target, "d": day},
+            ),
+            ("job", "edit"): (
+                "mutation($id: ID!, $v: Int!) { updateJobAssignment(id: $id, input: {version: $v,"
+                ' title: "Edited"}) { id } }',
+                {"id": history["jobHistory"][-1]["id"], "v": history["jobHistory"][-1]["version"]},
+            ),
+            ("employment", "add"): (
+                "mutation($e: ID!, $d: Date!) { createEmployment(input: {employee: $e,"
+                ' employmentType: HOURLY, startDate: $d, ftePercent: "10", legalEntity: "X",'
+                ' countryCode: "SE"}) { id } }',
+                {"e": target, "d": day},
+            ),
+            ("employment", "edit"): (
+                "mutation($id: ID!, $v: Int!) { updateEmployment(id: $id, input: {version: $v,"
+                ' legalEntity: "Edited"}) { id } }',
+                {
+                    "id": history["employments"][-1]["id"],
+                    "v": history["employments"][-1]["version"],
+                },
+            ),
+            ("absence", "add"): (
+                "mutation($e: ID!, $t: ID!, $d: Date!) { requestAbsence(input: {employee: $e,"
+                " absenceType: $t, startDate: $d, endDate: $d}) { id } }",
+                {"e": target, "t": str(self.owner.absence_types["vacation"]), "d": day},
+            ),
+        }
+        if (group, action) in (("absence", "edit"), ("absence", "approve")):
+            absence = await self._fresh_absence(target)
+            calls[("absence", "edit")] = (
+                "mutation($id: ID!, $v: Int!, $d: Date!) { updateAbsence(id: $id, input:"
+                " {version: $v, endDate: $d}) { id } }",
+                {"id": absence["id"], "v": absence["version"], "d": absence["endDate"]},
+            )
+            calls[("absence", "approve")] = (
+                "mutation($id: ID!, $v: Int!) { approveAbsence(id: $id, version: $v) { id } }",
+                {"id": absence["id"], "v": absence["version"]},
+            )
+        return calls.get((group, action))
+
+    async def write(self, token: str, group: str, call: tuple[str, dict[str, Any]]) -> bool:
+        """True if the mutation went through, False if it was refused."""
+        document, variables = call
+        body = await self.api.gql(document, variables, token=token)
+        if "errors" not in body:
+            return True
+        assert error_codes(body) in (["FORBIDDEN"], ["NOT_FOUND"]), body
+        if error_codes(body) == ["FORBIDDEN"]:
+            assert group in body["errors"][0]["extensions"]["deniedFieldGroups"]
+        return False
+
+
+EXPLAIN = """query($u: ID!, $e: ID!) { accessExplanation(userId: $u, employeeId: $e) {
+  fieldGroup actions { action grantedBy { roleName scope } } } }"""
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+async def test_builtin_role_matrix(
+    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, role: str
+) -> None:
+    owner = await tenants.create(employees=1)
+    people = await _org(api, owner)
+    login = await tenants.add_user(owner, uuid.UUID(people["self"]), (role,))
+    operations = Operations(api, owner)
+    mismatches = []
+    for relation in RELATIONS:
+        target = people[relation]
+        explained = await api.data(EXPLAIN, {"u": login.user_id, "e": target}, token=owner.token)
+        granted = {
+            (entry["fieldGroup"].lower(), access["action"].lower())
+            for entry in explained["accessExplanation"]
+            for access in entry["actions"]
+        }
+        for group, action in itertools.product(GROUPS, ACTIONS):
+            want = expected(role, group, action, relation)
+            if ((group, action) in granted) != want:
+                mismatches.append(("engine", group, action, relation, want))
+            real_want = want and expected(role, "basic", "see", relation)
+            if action == "see":
+                outcome = await operations.see(login.token, group, target)
+                if outcome is not None and outcome != real_want:
+                    mismatches.append(("api", group, action, relation, real_want))
+                continue
+            call = await operations.prepare(group, action, target)
+            if call is None:
+                continue
+            before = await _snapshot(owner_engine, owner)
+            outcome = await operations.write(login.token, group, call)
+            if outcome != real_want:
+                mismatches.append(("api", group, action, relation, real_want))
+            if not outcome:
+                assert await _snapshot(owner_engine, owner) == before, (group, action, relation)
+    assert mismatches == [], mismatches
