@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -228,6 +228,61 @@ class TenantFactory:
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
             await db.commit()
         return Login(await self._api.login(tenant.slug, email), str(user.id), email)
+
+
+async def build_org(api: Api, owner: TenantHandle) -> dict[str, str]:
+    """viewer (dept Alpha, reports to top), direct report and indirect report (dept Beta),
+    a department peer (Alpha, reports to top), an unrelated person (Gamma)."""
+    token = owner.token
+    root = str(owner.departments["root"])
+    departments = {}
+    for name in ("Alpha", "Beta", "Gamma"):
+        made = await api.data(
+            "mutation($n: String!, $p: ID!) { createDepartment(input: {name: $n, parent: $p}) { id } }",
+            {"n": name, "p": root},
+            token=token,
+        )
+        departments[name] = made["createDepartment"]["id"]
+    people = {}
+    for index, name in enumerate(("top", "self", "direct", "indirect", "department", "unrelated")):
+        made = await api.data(
+            "mutation($n: String!, $f: String!) { createEmployee(input: {employeeNumber: $n,"
+            ' firstName: $f, lastName: "Matrix"}) { id } }',
+            {"n": f"M{index}", "f": name.title()},
+            token=token,
+        )
+        people[name] = made["createEmployee"]["id"]
+    since = (date.today() - timedelta(days=400)).isoformat()
+    placement = {
+        "top": ("Gamma", None),
+        "self": ("Alpha", "top"),
+        "direct": ("Beta", "self"),
+        "indirect": ("Beta", "direct"),
+        "department": ("Alpha", "top"),
+        "unrelated": ("Gamma", "top"),
+    }
+    for person, (department, manager) in placement.items():
+        await api.data(
+            "mutation($e: ID!, $d: ID!, $s: Date!) { createJobAssignment(input: {employee: $e,"
+            ' title: "Matrix", effectiveFrom: $s, department: $d}) { id } }',
+            {"e": people[person], "d": departments[department], "s": since},
+            token=token,
+        )
+        if manager:
+            await api.data(
+                "mutation($e: ID!, $m: ID!, $s: Date!) { createReportingLine(input: {employee: $e,"
+                " manager: $m, effectiveFrom: $s}) { id } }",
+                {"e": people[person], "m": people[manager], "s": since},
+                token=token,
+            )
+        await api.data(
+            "mutation($e: ID!, $s: Date!) { createEmployment(input: {employee: $e,"
+            ' employmentType: PERMANENT, startDate: $s, ftePercent: "100",'
+            ' legalEntity: "Matrix AB", countryCode: "SE"}) { id } }',
+            {"e": people[person], "s": since},
+            token=token,
+        )
+    return people
 
 
 class StatementCounter:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support import Api, TenantFactory, TenantHandle, error_codes
+from tests.support import Api, TenantFactory, TenantHandle, build_org, error_codes
 
 GROUPS = (
     "basic",
@@ -70,61 +70,6 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
 
 def expected(role: str, group: str, action: str, relation: str) -> bool:
     return relation in EXPECTED[role].get((group, action), set())
-
-
-async def _org(api: Api, owner: TenantHandle) -> dict[str, str]:
-    """viewer (dept Alpha, reports to top), direct report and indirect report (dept Beta),
-    a department peer (Alpha, reports to top), an unrelated person (Gamma)."""
-    token = owner.token
-    root = str(owner.departments["root"])
-    departments = {}
-    for name in ("Alpha", "Beta", "Gamma"):
-        made = await api.data(
-            "mutation($n: String!, $p: ID!) { createDepartment(input: {name: $n, parent: $p}) { id } }",
-            {"n": name, "p": root},
-            token=token,
-        )
-        departments[name] = made["createDepartment"]["id"]
-    people = {}
-    for index, name in enumerate(("top", "self", "direct", "indirect", "department", "unrelated")):
-        made = await api.data(
-            "mutation($n: String!, $f: String!) { createEmployee(input: {employeeNumber: $n,"
-            ' firstName: $f, lastName: "Matrix"}) { id } }',
-            {"n": f"M{index}", "f": name.title()},
-            token=token,
-        )
-        people[name] = made["createEmployee"]["id"]
-    since = (date.today() - timedelta(days=400)).isoformat()
-    placement = {
-        "top": ("Gamma", None),
-        "self": ("Alpha", "top"),
-        "direct": ("Beta", "self"),
-        "indirect": ("Beta", "direct"),
-        "department": ("Alpha", "top"),
-        "unrelated": ("Gamma", "top"),
-    }
-    for person, (department, manager) in placement.items():
-        await api.data(
-            "mutation($e: ID!, $d: ID!, $s: Date!) { createJobAssignment(input: {employee: $e,"
-            ' title: "Matrix", effectiveFrom: $s, department: $d}) { id } }',
-            {"e": people[person], "d": departments[department], "s": since},
-            token=token,
-        )
-        if manager:
-            await api.data(
-                "mutation($e: ID!, $m: ID!, $s: Date!) { createReportingLine(input: {employee: $e,"
-                " manager: $m, effectiveFrom: $s}) { id } }",
-                {"e": people[person], "m": people[manager], "s": since},
-                token=token,
-            )
-        await api.data(
-            "mutation($e: ID!, $s: Date!) { createEmployment(input: {employee: $e,"
-            ' employmentType: PERMANENT, startDate: $s, ftePercent: "100",'
-            ' legalEntity: "Matrix AB", countryCode: "SE"}) { id } }',
-            {"e": people[person], "s": since},
-            token=token,
-        )
-    return people
 
 
 async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any]:
@@ -284,7 +229,7 @@ async def test_builtin_role_matrix(
     api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, role: str
 ) -> None:
     owner = await tenants.create(employees=1)
-    people = await _org(api, owner)
+    people = await build_org(api, owner)
     login = await tenants.add_user(owner, uuid.UUID(people["self"]), (role,))
     operations = Operations(api, owner)
     mismatches = []

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from hrvault.errors import Conflict, not_found
@@ -64,6 +65,9 @@ async def update(
     for name, value in changes.items():
         setattr(row, name, value)
     row.stamp_updated(ctx.actor_id, ctx.clock.now())
+    # Every accepted update moves the version, even one whose values happen to be equal
+    # (or whose change lives in child rows, like a role's grants).
+    flag_modified(row, "updated_at")
     try:
         await ctx.db.flush()
     except StaleDataError:
