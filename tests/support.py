@@ -109,8 +109,9 @@ class TenantFactory:
     """Creates a tenant with an org (departments, offices, people) and a logged-in user."""
 
     def __init__(self, engine: AsyncEngine, clock: ManualClock, api: Api) -> None:
+        self.engine = engine
+        self.clock = clock
         self._sessions = session_factory(engine)
-        self._clock = clock
         self._api = api
 
     async def create(
@@ -118,7 +119,7 @@ class TenantFactory:
     ) -> TenantHandle:
         """A tenant whose user (linked to the first employee) holds ``roles``."""
         slug = f"t-{secrets.token_hex(5)}"
-        now = self._clock.now()
+        now = self.clock.now()
         start = now.date() - timedelta(days=365)
         async with self._sessions() as db:
             tenant = await create_tenant(db, name=name or slug, slug=slug, now=now)
@@ -211,7 +212,7 @@ class TenantFactory:
     ) -> Login:
         """Another login of the tenant holding ``roles``, logged in."""
         email = f"user-{secrets.token_hex(4)}@{tenant.slug}.test"
-        now = self._clock.now()
+        now = self.clock.now()
         async with self._sessions() as db:
             await bind_tenant(db, tenant.id)
             user = await create_user(
