@@ -6,10 +6,9 @@ from collections.abc import Callable
 from typing import Any, TypeAlias, TypeVar
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
 
 from hrvault.models import AbsenceStatus, EmployeeStatus, EmploymentType
-from hrvault.permissions.guard import FieldGroupGuard
+from hrvault.permissions.guard import guard_resolver
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import Ability, Action, FieldGroup, Scope, in_group
 
@@ -53,8 +52,11 @@ def person_field(
     ``basic`` needs no guard here because an ``Employee`` object only exists for people
     whose ``basic`` group the viewer may see (lists filter in SQL, relations check).
     """
-    guards: list[FieldExtension] = [] if group is FieldGroup.BASIC else [FieldGroupGuard(group)]
-    decorator: Callable[[Resolver], Resolver] = strawberry.field(
-        metadata=in_group(group), description=description, extensions=guards
-    )
-    return decorator
+    field = strawberry.field(metadata=in_group(group), description=description)
+
+    def declare(resolve: Resolver) -> Resolver:
+        guarded = resolve if group is FieldGroup.BASIC else guard_resolver(group, resolve)
+        declared: Resolver = field(guarded)
+        return declared
+
+    return declare
