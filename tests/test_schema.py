@@ -53,3 +53,27 @@ def test_data_field_without_field_group_fails_the_build() -> None:
     with pytest.raises(UndeclaredAccessError, match=r"Person\.salary") as raised:
         check_declared_access(schema, root_types={"PersonRoot"}, structural_types=set())
     assert "Person.name" not in str(raised.value)
+
+
+@strawberry.type
+class Patient:
+    row: strawberry.Private[object]
+    name: str = strawberry.field(metadata=in_group(FieldGroup.BASIC))
+    diagnosis: str | None = strawberry.field(metadata=in_group(FieldGroup.ABSENCE_REASON))
+
+
+@strawberry.type
+class PatientRoot:
+    @strawberry.field(permission_classes=[Authenticated])
+    def patient(self) -> Patient:  # pragma: no cover - never resolved
+        return Patient(row=None, name="x", diagnosis="y")
+
+
+def test_an_unguarded_person_field_fails_the_build() -> None:
+    schema = strawberry.Schema(PatientRoot)
+    with pytest.raises(
+        UndeclaredAccessError, match=r"Patient\.diagnosis: needs the absence_reason guard"
+    ):
+        check_declared_access(
+            schema, root_types={"PatientRoot"}, structural_types=set(), subject_types={"Patient"}
+        )

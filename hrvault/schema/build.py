@@ -18,6 +18,8 @@ from hrvault.schema.query import Query
 # Types that only shape a response (pages, payloads) and hold no tenant data of their own.
 STRUCTURAL_TYPES = {"EmployeeConnection", "EmployeeEdge", "PageInfo", "LoginPayload", "Viewer"}
 ROOT_TYPES = {"Query", "Mutation"}
+# Types whose object is one person: every field outside `basic` is guarded per person.
+SUBJECT_TYPES = {"Employee"}
 
 
 class MarkOperationKind(SchemaExtension):
@@ -57,5 +59,10 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         ],
         **overrides,
     )
-    check_declared_access(schema, root_types=ROOT_TYPES, structural_types=STRUCTURAL_TYPES)
+    check_declared_access(
+        schema,
+        root_types=ROOT_TYPES,
+        structural_types=STRUCTURAL_TYPES,
+        subject_types=SUBJECT_TYPES,
+    )
     return schema

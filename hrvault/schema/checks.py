@@ -32,9 +32,17 @@ def _served_fields(schema: strawberry.Schema) -> list[tuple[str, StrawberryField
 
 
 def check_declared_access(
-    schema: strawberry.Schema, *, root_types: set[str], structural_types: set[str]
+    schema: strawberry.Schema,
+    *,
+    root_types: set[str],
+    structural_types: set[str],
+    subject_types: frozenset[str] | set[str] = frozenset(),
 ) -> None:
-    """Raise UndeclaredAccessError naming every field without a declared decision."""
+    """Raise UndeclaredAccessError naming every field without a declared decision.
+
+    On ``subject_types`` (types whose object is one person) every field outside ``basic``
+    must also carry the per-person guard of its own group.
+    """
     missing: list[str] = []
     for type_name, field in _served_fields(schema):
         where = f"{type_name}.{field.graphql_name or field.python_name}"
@@ -50,5 +58,10 @@ def check_declared_access(
             group = metadata.get(GROUP_METADATA_KEY)
             if not isinstance(group, FieldGroup):
                 missing.append(f"{where}: needs a field group (metadata=in_group(...))")
+            elif type_name in subject_types and group is not FieldGroup.BASIC:
+                resolver = field.base_resolver
+                guarded = getattr(resolver.wrapped_func, "field_group", None) if resolver else None
+                if guarded is not group:
+                    missing.append(f"{where}: needs the {group.value} guard (person_field)")
     if missing:
         raise UndeclaredAccessError("fields without a declared permission:\n" + "\n".join(missing))
