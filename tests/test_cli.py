@@ -141,3 +141,38 @@ async def test_demo_seeds_two_companies_with_working_logins(run: Any, api: Api) 
     body = await api.gql("{ employees(first: 100) { nodes { id } } }", token=token)
     assert error_codes(body) == []
     assert len(body["data"]["employees"]["nodes"]) == len(page["employees"]["nodes"])
+
+
+async def test_users_get_roles_from_the_command_line(run: Any, api: Api) -> None:
+    code, tenant = run("tenant", "create", "--name", f"Roles {secrets.token_hex(4)}")
+    code, user = run(
+        "user",
+        "create",
+        "--tenant",
+        tenant["slug"],
+        "--email",
+        "hr@roles.test",
+        "--role",
+        "HR Admin",
+        "--role",
+        "employee",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert (code, sorted(user["roles"])) == (0, ["Employee", "HR Admin"])
+    token = await api.login(tenant["slug"], "hr@roles.test", "a long enough passphrase")
+    me = await api.data("{ me { roles { name } abilities } }", token=token)
+    assert "MANAGE_USERS" in me["me"]["abilities"]
+    code, body = run(
+        "user",
+        "create",
+        "--tenant",
+        tenant["slug"],
+        "--email",
+        "x@roles.test",
+        "--role",
+        "Emperor",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
+    assert (code, body["error"]["code"]) == (1, "NOT_FOUND")
