@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hrvault.audit.system import record_system, user_created
 from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
 from hrvault.config import ConfigError, Secret, Settings, load_settings
@@ -97,7 +98,11 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         )
         for role in roles:
             await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
-        return user, [role.name for role in roles]
+        names = [role.name for role in roles]
+        await record_system(
+            db, tenant.id, [user_created(user, names)], operation="user create", now=now
+        )
+        return user, names
 
     user, roles = _in_transaction(urls, work)
     _emit(

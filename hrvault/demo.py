@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hrvault.audit.system import record_system, user_created
 from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.auth.users import create_user
 from hrvault.config import Secret
@@ -310,9 +311,12 @@ async def seed_company(db: AsyncSession, profile: CompanyProfile, now: datetime)
             actor_id=None,
             now=now,
         )
-        for role_key in {PERSONA_ROLES[persona], "employee"}:
+        names = []
+        for role_key in sorted({PERSONA_ROLES[persona], "employee"}):
             role = await find_role(db, tenant.id, role_key)
             await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
+            names.append(role.name)
+        await record_system(db, tenant.id, [user_created(user, names)], operation="demo", now=now)
         logins.append(DemoLogin(profile.slug, persona, email, employee.display_name))
     return logins
 

@@ -10,6 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hrvault.audit.chain import start_chain
+from hrvault.audit.records import Change, Entry
+from hrvault.audit.system import ADMIN, record_system
 from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.db import bind_tenant
 from hrvault.errors import Conflict, bad_input, not_found
@@ -61,6 +64,21 @@ async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: d
         db.add(absence_type)
     await db.flush()
     await ensure_builtin_roles(db, tenant.id, now)
+    await start_chain(db, tenant.id)
+    await record_system(
+        db,
+        tenant.id,
+        [
+            Entry(
+                "create",
+                "Tenant",
+                str(tenant.id),
+                changes=(Change("name", ADMIN, None, name), Change("slug", ADMIN, None, slug)),
+            )
+        ],
+        operation="tenant create",
+        now=now,
+    )
     return tenant
 
 

@@ -25,11 +25,32 @@ from hrvault.models import Session, Tenant, User
 LOGIN_FAILED = "login failed: unknown tenant, email or password"
 
 
+class LoginFailed(Unauthenticated):
+    """The same message for every cause; the attributes (never shown) feed the audit log."""
+
+    def __init__(self, tenant_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
+        super().__init__(LOGIN_FAILED)
+        self.tenant_id = tenant_id
+        self.user_id = user_id
+
+
+class SessionEnded(Unauthenticated):
+    """A real session that ran out (idle or absolute): the first refusal is recorded."""
+
+    def __init__(self, tenant_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        super().__init__("the session has expired; log in again")
+        self.tenant_id = tenant_id
+        self.session_id = session_id
+        self.user_id = user_id
+
+
 @dataclass(frozen=True)
 class NewSession:
     token: SessionToken
     session_id: uuid.UUID
     user_id: uuid.UUID
+    employee_id: uuid.UUID | None
+    email: str
     expires_at: datetime
     idle_timeout: timedelta
 
@@ -68,9 +89,9 @@ async def login(
             )
         )
     if not await verify_password(user.password_hash if user else None, password):
-        raise Unauthenticated(LOGIN_FAILED)
+        raise LoginFailed(tenant.id if tenant else None, user.id if user else None)
     if tenant is None or user is None:  # verify_password is False without a user; for mypy
-        raise Unauthenticated(LOGIN_FAILED)
+        raise LoginFailed(None, None)
 
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
@@ -91,6 +112,8 @@ async def login(
         token=token,
         session_id=session.id,
         user_id=user.id,
+        employee_id=user.employee_id,
+        email=user.email,
         expires_at=now + timedelta(seconds=tenant.absolute_lifetime_seconds),
         idle_timeout=timedelta(seconds=tenant.idle_timeout_seconds),
     )
@@ -128,6 +151,16 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
     await bind_tenant(db, token.tenant_id)
     row = (await db.execute(_TOUCH_SESSION, {"now": now, "token_hash": token.digest})).first()
     if row is None:
+        ended = await db.execute(
+            select(Session.id, Session.user_id).where(
+                Session.tenant_id == token.tenant_id,
+                Session.token_hash == token.digest,
+                Session.revoked_at.is_(None),
+            )
+        )
+        found = ended.first()
+        if found is not None:
+            raise SessionEnded(token.tenant_id, found[0], found[1])
         raise Unauthenticated("the session has expired or was revoked; log in again")
     session_id, user_id, employee_id, name = row
     return Principal(
@@ -140,10 +173,16 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
     )
 
 
-async def revoke_session(db: AsyncSession, principal: Principal, *, now: datetime) -> None:
+async def revoke_session(
+    db: AsyncSession, tenant_id: uuid.UUID, session_id: uuid.UUID | None, *, now: datetime
+) -> None:
     await db.execute(
         update(Session)
-        .where(Session.tenant_id == principal.tenant_id, Session.id == principal.session_id)
+        .where(
+            Session.tenant_id == tenant_id,
+            Session.id == session_id,
+            Session.revoked_at.is_(None),
+        )
         .values(revoked_at=now)
     )
 

@@ -1,6 +1,7 @@
 """ORM models. Importing this package registers every table on ``Base.metadata``."""
 
 from hrvault.models.absence import Absence, AbsenceType
+from hrvault.models.audit import AuditCheckpoint, AuditHead, AuditRecord
 from hrvault.models.base import Base
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
@@ -13,6 +14,9 @@ __all__ = [
     "Absence",
     "AbsenceStatus",
     "AbsenceType",
+    "AuditCheckpoint",
+    "AuditHead",
+    "AuditRecord",
     "Base",
     "Department",
     "Employee",

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base, TenantOwned, Tracked
 from hrvault.models.enums import AbsenceStatus, checked_enum
+from hrvault.vocabulary import FieldGroup
 
 
 class AbsenceType(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.ORGANISATION
     __tablename__ = "absence_types"
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
@@ -26,6 +28,7 @@ class AbsenceType(TenantOwned, Tracked, Base):
 
 
 class Absence(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.ABSENCE
     __tablename__ = "absences"
     __table_args__ = (
         ForeignKeyConstraint(

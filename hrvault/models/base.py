@@ -24,6 +24,9 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """Every model names ``__field_group__``: the group its columns belong to (for reading
+    its audit records), unless ``__column_groups__`` says otherwise for a column."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: DateTime(timezone=True),

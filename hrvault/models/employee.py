@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base, TenantOwned, Tracked
 from hrvault.models.enums import EmployeeStatus, EmploymentType, checked_enum
+from hrvault.vocabulary import FieldGroup
 
 
 def _employee_fk(column: str) -> ForeignKeyConstraint:
@@ -31,6 +32,7 @@ def _employee_fk(column: str) -> ForeignKeyConstraint:
 
 
 class Employee(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.BASIC
     __tablename__ = "employees"
     __table_args__ = (
         UniqueConstraint("tenant_id", "employee_number"),
@@ -53,6 +55,7 @@ class Employee(TenantOwned, Tracked, Base):
 class ReportingLine(TenantOwned, Tracked, Base):
     """The primary manager of an employee from ``effective_from`` on (NULL: no manager)."""
 
+    __field_group__ = FieldGroup.JOB
     __tablename__ = "reporting_lines"
     __table_args__ = (
         _employee_fk("employee_id"),
@@ -68,6 +71,7 @@ class ReportingLine(TenantOwned, Tracked, Base):
 
 
 class Employment(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.EMPLOYMENT
     __tablename__ = "employments"
     __table_args__ = (
         _employee_fk("employee_id"),
@@ -87,6 +91,7 @@ class Employment(TenantOwned, Tracked, Base):
 
 
 class JobAssignment(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.JOB
     __tablename__ = "job_assignments"
     __table_args__ = (
         _employee_fk("employee_id"),

@@ -8,9 +8,11 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base, TenantOwned, Tracked
+from hrvault.vocabulary import FieldGroup
 
 
 class Office(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.ORGANISATION
     __tablename__ = "offices"
     __table_args__ = (
         Index("uq_offices_tenant_name", "tenant_id", text("lower(name)"), unique=True),
@@ -24,6 +26,7 @@ class Office(TenantOwned, Tracked, Base):
 
 
 class Department(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.ORGANISATION
     __tablename__ = "departments"
     __table_args__ = (
         ForeignKeyConstraint(

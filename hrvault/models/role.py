@@ -17,6 +17,7 @@ class Role(TenantOwned, Tracked, Base):
     """A named set of grants. Built-in roles (``builtin_key`` set) follow the product's
     definition and can be copied but not edited or deleted."""
 
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "roles"
     __table_args__ = (
         Index("uq_roles_tenant_name", "tenant_id", text("lower(name)"), unique=True),
@@ -43,6 +44,7 @@ def _role_fk() -> ForeignKeyConstraint:
 class RoleGrant(TenantOwned, Base):
     """``action`` on ``field_group`` for people in ``scope``; former employees only if asked."""
 
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "role_grants"
     __table_args__ = (
         _role_fk(),
@@ -57,6 +59,7 @@ class RoleGrant(TenantOwned, Base):
 
 
 class RoleAbility(TenantOwned, Base):
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "role_abilities"
     __table_args__ = (_role_fk(), UniqueConstraint("tenant_id", "role_id", "ability"))
 
@@ -65,6 +68,7 @@ class RoleAbility(TenantOwned, Base):
 
 
 class UserRole(Base):
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "user_roles"
     __table_args__ = (
         _role_fk(),

@@ -9,12 +9,14 @@ from sqlalchemy import CheckConstraint, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base
+from hrvault.vocabulary import FieldGroup
 
 DEFAULT_IDLE_TIMEOUT_SECONDS = 30 * 60
 DEFAULT_ABSOLUTE_LIFETIME_SECONDS = 12 * 60 * 60
 
 
 class Tenant(Base):
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "tenants"
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),

@@ -10,9 +10,11 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base, TenantOwned, Tracked
+from hrvault.vocabulary import FieldGroup
 
 
 class User(TenantOwned, Tracked, Base):
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "users"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "employee_id"], ["employees.tenant_id", "employees.id"]),
@@ -36,6 +38,7 @@ class User(TenantOwned, Tracked, Base):
 class Session(TenantOwned, Base):
     """A login session. Only the SHA-256 of its token is stored, never the token itself."""
 
+    __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "sessions"
     __table_args__ = (
         ForeignKeyConstraint(

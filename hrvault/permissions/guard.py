@@ -24,6 +24,7 @@ def guard_resolver(group: FieldGroup, resolve: Resolver) -> Resolver:
 
     def allowed(employee: Any, info: Any) -> bool:
         if info.context.policy.can_see(employee.row, group):
+            info.context.audit.read(group, employee.row.id)
             return True
         info.context.restrict(info.path.as_list())
         return False

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hrvault.audit.collector import AuditTrail
+from hrvault.audit.records import Origin
 from hrvault.auth.principal import Principal
 from hrvault.clock import Clock
 from hrvault.config import Settings
@@ -29,6 +31,8 @@ class RequestContext:
     settings: Settings
     clock: Clock
     request_id: str
+    sessions: async_sessionmaker[AsyncSession]
+    """For the few records that must outlive a rolled-back request (refused logins)."""
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
@@ -36,6 +40,7 @@ class RequestContext:
     principal: Principal | None = None
     auth_failure: Unauthenticated | None = None
     is_mutation: bool = False
+    audit: AuditTrail = field(default_factory=AuditTrail)
     restricted: list[list[str | int]] = field(default_factory=list)
     """Response paths withheld by a permission: shown to the client as ``restricted``."""
 
@@ -57,6 +62,9 @@ class RequestContext:
 
     def today(self) -> date:
         return self.clock.now().date()
+
+    def origin(self, operation: str | None = None) -> Origin:
+        return Origin(self.request_id, self.client_ip, self.user_agent, operation)
 
     @property
     def client_ip(self) -> str | None:

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, func, select
 
+from hrvault.audit.records import Change, Entry
+from hrvault.audit.system import ADMIN
 from hrvault.errors import Conflict, Forbidden, bad_input
 from hrvault.models import Role, RoleAbility, RoleGrant, User, UserRole
 from hrvault.permissions import membership
@@ -108,9 +110,43 @@ async def _check_name_free(ctx: RequestContext, name: str, except_id: uuid.UUID 
         raise bad_input("name", "another role has this name")
 
 
+def _describe(grants: Iterable[Grant]) -> list[str]:
+    return [
+        ":".join((g.action.value, g.field_group.value, g.scope.value))
+        + ("+former" if g.include_former else "")
+        for g in sorted(grants)
+    ]
+
+
 async def _replace_definition(
-    ctx: RequestContext, role: Role, grants: list[Grant], abilities: Iterable[Ability]
+    ctx: RequestContext,
+    role: Role,
+    grants: list[Grant],
+    abilities: Iterable[Ability],
+    previous: RoleDefinition | None = None,
 ) -> None:
+    abilities = sorted(set(abilities))
+    ctx.audit.add(
+        Entry(
+            "set_grants",
+            "Role",
+            str(role.id),
+            changes=(
+                Change(
+                    "grants",
+                    ADMIN,
+                    _describe(previous.grants) if previous else [],
+                    _describe(grants),
+                ),
+                Change(
+                    "abilities",
+                    ADMIN,
+                    [a.value for a in previous.abilities] if previous else [],
+                    [a.value for a in abilities],
+                ),
+            ),
+        )
+    )
     tenant_id = ctx.tenant_id
     await ctx.db.execute(
         delete(RoleGrant).where(RoleGrant.tenant_id == tenant_id, RoleGrant.role_id == role.id)
@@ -176,7 +212,7 @@ async def update_role(
         new_grants = _check_grants(grants) if grants is not None else list(current.grants)
         new_abilities = sorted(set(abilities)) if abilities is not None else list(current.abilities)
         _check_can_confer(ctx, new_grants, new_abilities)
-        await _replace_definition(ctx, role, new_grants, new_abilities)
+        await _replace_definition(ctx, role, new_grants, new_abilities, previous=current)
     # The version moves on every change, grants included, so concurrent editors conflict.
     return await rows.update(ctx, role, version, changes)
 
@@ -196,6 +232,7 @@ async def delete_role(ctx: RequestContext, raw_id: str, version: int) -> None:
     _check_can_confer(ctx, definition.grants, definition.abilities)
     if definition.holders:
         raise Conflict(f"{definition.holders} user(s) hold this role; remove it from them first")
+    ctx.audit.deleted(role)
     await ctx.db.delete(role)
     await ctx.db.flush()
 
@@ -212,16 +249,22 @@ async def _user_and_role(
 
 async def assign_role(ctx: RequestContext, raw_user_id: str, raw_role_id: str) -> User:
     user, role = await _user_and_role(ctx, raw_user_id, raw_role_id)
-    await membership.assign_role(
+    if await membership.assign_role(
         ctx.db, ctx.tenant_id, user.id, role.id, actor_id=ctx.actor_id, now=ctx.clock.now()
-    )
+    ):
+        ctx.audit.add(_membership_entry("assign_role", user, None, role.name))
     return user
 
 
 async def remove_role(ctx: RequestContext, raw_user_id: str, raw_role_id: str) -> User:
     user, role = await _user_and_role(ctx, raw_user_id, raw_role_id)
-    await membership.remove_role(ctx.db, ctx.tenant_id, user.id, role)
+    if await membership.remove_role(ctx.db, ctx.tenant_id, user.id, role):
+        ctx.audit.add(_membership_entry("remove_role", user, role.name, None))
     return user
+
+
+def _membership_entry(action: str, user: User, old: str | None, new: str | None) -> Entry:
+    return Entry(action, "User", str(user.id), user.employee_id, (Change("role", ADMIN, old, new),))
 
 
 async def list_users(ctx: RequestContext) -> list[tuple[User, list[Role]]]:

@@ -54,6 +54,7 @@ async def create(ctx: RequestContext, row: T) -> T:
     row.tenant_id = ctx.tenant_id  # type: ignore[attr-defined]
     ctx.db.add(row)
     await ctx.db.flush()
+    ctx.audit.created(row)  # type: ignore[arg-type]
     return row
 
 
@@ -62,6 +63,7 @@ async def update(
 ) -> T:
     """Apply changes if the caller saw the current version; a concurrent writer loses cleanly."""
     check_version(row, expected_version)
+    before = {name: getattr(row, name) for name in changes}
     for name, value in changes.items():
         setattr(row, name, value)
     row.stamp_updated(ctx.actor_id, ctx.clock.now())
@@ -72,4 +74,5 @@ async def update(
         await ctx.db.flush()
     except StaleDataError:
         raise Conflict("this record was changed by someone else; reload it and try again") from None
+    ctx.audit.updated(row, before)  # type: ignore[arg-type]
     return row

@@ -11,6 +11,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from hrvault.audit.extension import AuditTrailExtension
 from hrvault.schema.checks import check_declared_access
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
@@ -56,6 +57,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
             MarkOperationKind,
             RestrictedPaths,
+            AuditTrailExtension,
         ],
         **overrides,
     )

@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from hrvault.audit.auth_events import record_session_end
 from hrvault.auth import sessions
 from hrvault.clock import Clock
 from hrvault.config import Settings
@@ -58,6 +59,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             settings=self._settings,
             clock=self._clock,
             request_id=request.state.request_id,
+            sessions=self._sessions,
         )
 
     async def _authenticate(self, context: RequestContext) -> None:
@@ -68,6 +70,10 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             context.principal = await sessions.authenticate(
                 context.db, token, now=self._clock.now()
             )
+        except sessions.SessionEnded as ended:
+            context.auth_failure = ended
+            await record_session_end(context, ended)
+            return
         except Unauthenticated as failure:
             context.auth_failure = failure
             return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from hrvault.audit.auth_events import ADMIN, open_session, record_failed_login
+from hrvault.audit.records import Change, Entry
 from hrvault.auth import sessions
 from hrvault.config import Secret
 from hrvault.schema import fields
@@ -17,15 +19,11 @@ class SessionMutations:
     @fields.public_mutation(description="Open a session; the same answer for every failure.")
     async def login(self, info: Info, tenant: str, email: str, password: str) -> LoginPayload:
         ctx = info.context
-        opened = await sessions.login(
-            ctx.db,
-            tenant_slug=tenant,
-            email=email,
-            password=Secret(password),
-            now=ctx.clock.now(),
-            client_ip=ctx.client_ip,
-            user_agent=ctx.user_agent,
-        )
+        try:
+            opened = await open_session(ctx, tenant, email, Secret(password))
+        except sessions.LoginFailed as failed:
+            await record_failed_login(ctx, failed, email)
+            raise
         set_session_cookie(ctx.response, opened.token.value, opened.expires_at - ctx.clock.now())
         return LoginPayload(
             token=opened.token.value.reveal(),
@@ -36,7 +34,11 @@ class SessionMutations:
     @fields.mutation(description="End this session.")
     async def logout(self, info: Info) -> bool:
         ctx = info.context
-        await sessions.revoke_session(ctx.db, ctx.require_principal(), now=ctx.clock.now())
+        principal = ctx.require_principal()
+        await sessions.revoke_session(
+            ctx.db, principal.tenant_id, principal.session_id, now=ctx.clock.now()
+        )
+        ctx.audit.add(Entry("logout", "Session", str(principal.session_id)))
         clear_session_cookie(ctx.response)
         return True
 
@@ -45,6 +47,15 @@ class SessionMutations:
         ctx = info.context
         ended = await sessions.revoke_all_sessions(
             ctx.db, ctx.require_principal(), now=ctx.clock.now()
+        )
+        principal = ctx.require_principal()
+        ctx.audit.add(
+            Entry(
+                "logout_everywhere",
+                "User",
+                str(principal.actor_id),
+                changes=(Change("sessions_ended", ADMIN, None, ended),),
+            )
         )
         clear_session_cookie(ctx.response)
         return ended

@@ -1,0 +1,109 @@
+"""Appending to a tenant's chain inside the caller's transaction.
+
+The head row is locked first, so appends of one tenant are serialised (gapless sequence
+numbers) while other tenants do not wait. A record and the change it describes commit or
+roll back together, because they share the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hrvault.audit.records import (
+    CURRENT_FORMAT,
+    GENESIS_HASH,
+    Actor,
+    Entry,
+    Origin,
+    hash_material,
+    record_hash,
+)
+from hrvault.db import bind_tenant
+from hrvault.models import AuditHead, AuditRecord
+
+
+async def start_chain(db: AsyncSession, tenant_id: uuid.UUID) -> None:
+    await db.execute(
+        insert(AuditHead)
+        .values(tenant_id=tenant_id, seq=0, hash=GENESIS_HASH)
+        .on_conflict_do_nothing()
+    )
+
+
+async def append(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    entries: Sequence[Entry],
+    *,
+    actor: Actor,
+    origin: Origin,
+    now: datetime,
+) -> list[AuditRecord]:
+    """Chain the entries after the tenant's head; the head moves in the same transaction."""
+    if not entries:
+        return []
+    lock = select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update()
+    head = await db.scalar(lock)
+    if head is None:
+        await start_chain(db, tenant_id)
+        head = await db.scalar(lock)
+        if head is None:
+            raise RuntimeError(f"the audit chain of tenant {tenant_id} cannot be started")
+    seq, prev = head.seq, head.hash
+    records = []
+    for entry in entries:
+        by = entry.actor or actor
+        seq += 1
+        record = AuditRecord(
+            tenant_id=tenant_id,
+            seq=seq,
+            format_version=CURRENT_FORMAT,
+            occurred_at=now,
+            actor_kind=by.kind.value,
+            actor_id=by.id,
+            actor_name=by.name[:200],
+            via_kind=by.via_kind,
+            via_id=by.via_id,
+            via_reason=by.via_reason,
+            request_id=origin.request_id,
+            client_ip=origin.client_ip,
+            user_agent=(origin.user_agent or "")[:512] or None,
+            operation=origin.operation,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            subject_id=entry.subject_id,
+            changes=[change.as_json() for change in entry.changes],
+            prev_hash=prev,
+        )
+        record.hash = record_hash(hash_material(record.__dict__))
+        prev = record.hash
+        records.append(record)
+    db.add_all(records)
+    await db.execute(
+        update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(seq=seq, hash=prev)
+    )
+    await db.flush()
+    return records
+
+
+async def append_independently(
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: uuid.UUID,
+    entries: Sequence[Entry],
+    *,
+    actor: Actor,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Record in a transaction of its own: for refusals whose request rolls back."""
+    async with sessions() as db:
+        await bind_tenant(db, tenant_id)
+        await append(db, tenant_id, entries, actor=actor, origin=origin, now=now)
+        await db.commit()

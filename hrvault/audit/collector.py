@@ -1,0 +1,109 @@
+"""What a request changed and read, collected as it happens and written at its end."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+
+from hrvault.audit.records import Change, Entry, json_value
+from hrvault.models.base import Base
+from hrvault.vocabulary import FieldGroup
+
+# Groups whose values, when a request returns them, make a "sensitive read" record.
+SENSITIVE_READ_GROUPS = frozenset(
+    {
+        FieldGroup.IDENTITY,
+        FieldGroup.BANK,
+        FieldGroup.SALARY,
+        FieldGroup.PERSONAL,
+        FieldGroup.ABSENCE_REASON,
+    }
+)
+_SERVER_SET = frozenset(
+    {"tenant_id", "id", "created_at", "created_by", "updated_at", "updated_by", "version"}
+)
+
+
+def group_of(row: Base, column: str) -> FieldGroup:
+    """The field group of a model column: the table's group unless the column says otherwise."""
+    overrides: dict[str, FieldGroup] = getattr(row, "__column_groups__", {})
+    table_group: FieldGroup = getattr(row, "__field_group__")  # noqa: B009 - every audited model sets it
+    return overrides.get(column, table_group)
+
+
+def subject_of(row: Base) -> uuid.UUID | None:
+    """The person a row is about, if it is about one person."""
+    from hrvault.models import Employee  # models import nothing from audit; no cycle
+
+    if isinstance(row, Employee):
+        return row.id
+    subject: uuid.UUID | None = getattr(row, "employee_id", None)
+    return subject
+
+
+class AuditTrail:
+    """Per request: entries for every write, and who was read in which sensitive group."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.sensitive_reads: dict[FieldGroup, set[uuid.UUID]] = defaultdict(set)
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+
+    def created(self, row: Base) -> None:
+        state = sa_inspect(row)
+        changes = [
+            Change(name, group_of(row, name).value, None, json_value(getattr(row, name)))
+            for name in (attr.key for attr in state.mapper.column_attrs)
+            if name not in _SERVER_SET and getattr(row, name) is not None
+        ]
+        self._row_entry("create", row, changes)
+
+    def updated(self, row: Base, before: dict[str, Any]) -> None:
+        changes = [
+            Change(name, group_of(row, name).value, json_value(old), json_value(getattr(row, name)))
+            for name, old in before.items()
+            if old != getattr(row, name)
+        ]
+        self._row_entry("update", row, changes)
+
+    def deleted(self, row: Base) -> None:
+        state = sa_inspect(row)
+        changes = [
+            Change(name, group_of(row, name).value, json_value(getattr(row, name)), None)
+            for name in (attr.key for attr in state.mapper.column_attrs)
+            if name not in _SERVER_SET and getattr(row, name) is not None
+        ]
+        self._row_entry("delete", row, changes)
+
+    def _row_entry(self, action: str, row: Base, changes: list[Change]) -> None:
+        row_id = getattr(row, "id", None)
+        self.add(
+            Entry(
+                action=action,
+                entity_type=type(row).__name__,
+                entity_id=str(row_id) if row_id is not None else None,
+                subject_id=subject_of(row),
+                changes=tuple(changes),
+            )
+        )
+
+    def read(self, group: FieldGroup, subject: uuid.UUID) -> None:
+        if group in SENSITIVE_READ_GROUPS:
+            self.sensitive_reads[group].add(subject)
+
+    def take(self) -> list[Entry]:
+        """The write entries, plus one read entry if sensitive values were returned."""
+        entries, self.entries = self.entries, []
+        if self.sensitive_reads:
+            changes = tuple(
+                Change("people", group.value, None, sorted(str(p) for p in people))
+                for group, people in sorted(self.sensitive_reads.items())
+            )
+            entries.append(Entry("read", "SensitiveData", None, None, changes))
+            self.sensitive_reads.clear()
+        return entries
