@@ -1,7 +1,8 @@
-"""The Starlette application: routes, middleware and the database pool's lifetime."""
+"""The Starlette application: routes, middleware, the database pool and background duties."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -10,6 +11,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from hrvault.audit.checkpoints import checkpoint_periodically
+from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.db import DatabaseUrls, create_engine, session_factory
@@ -28,7 +31,8 @@ def create_app(
     engine: AsyncEngine | None = None,
     clock: Clock | None = None,
 ) -> Starlette:
-    """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs."""
+    """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs;
+    with URLs the app also signs audit checkpoints periodically (as the owner role)."""
     owns_engine = engine is None
     if engine is not None:
         app_engine = engine
@@ -36,20 +40,39 @@ def create_app(
         app_engine = create_engine(database.app, pool_size=settings.db_pool_size)
     else:
         raise ValueError("create_app needs database URLs or an engine")
+    clock = clock or SystemClock()
+    signer = load_or_create_signer(settings.signing_key_path)
 
     graphql = HrvaultGraphQL(
         build_schema(),
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         sessions_factory=session_factory(app_engine),
+        audit_keys=signer.public(),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.engine = app_engine
+        duties: list[asyncio.Task[None]] = []
+        owner_engine = None
+        if database is not None and settings.audit_checkpoint_interval > 0:
+            owner_engine = create_engine(database.owner, pool_size=1)
+            duties.append(
+                asyncio.create_task(
+                    checkpoint_periodically(
+                        owner_engine, signer, clock, settings.audit_checkpoint_interval
+                    )
+                )
+            )
         try:
             yield
         finally:
+            for duty in duties:
+                duty.cancel()
+            await asyncio.gather(*duties, return_exceptions=True)
+            if owner_engine is not None:
+                await owner_engine.dispose()
             if owns_engine:
                 await app_engine.dispose()
 

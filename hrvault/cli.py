@@ -12,12 +12,18 @@ import json
 import logging
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hrvault.audit.checkpoints import write_checkpoints
+from hrvault.audit.operator import export_tenant, verify_tenant
+from hrvault.audit.signing import CheckpointSigner, SigningKeyError, load_or_create_signer
 from hrvault.audit.system import record_system, user_created
 from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
@@ -174,6 +180,65 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         _serve(settings, urls, host, port)
 
 
+def _signer(settings: Settings) -> CheckpointSigner:
+    return load_or_create_signer(settings.signing_key_path)
+
+
+def _owner_engine_run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    urls = resolve_database(settings)
+
+    async def run() -> T:
+        engine = create_engine(urls.owner, pool_size=1)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _tenant_id(settings: Settings, id_or_slug: str) -> uuid.UUID:
+    urls = resolve_database(settings)
+    return _in_transaction(urls, lambda db: resolve_tenant(db, id_or_slug)).id
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> None:
+    signer = _signer(settings)
+    now = SystemClock().now()
+    signed = _owner_engine_run(settings, lambda engine: write_checkpoints(engine, signer, now))
+    _emit(args, {"signed": signed, "key_id": signer.key_id}, f"signed {signed} checkpoint(s)")
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> None:
+    tenant_id = _tenant_id(settings, args.tenant)
+    signer = _signer(settings)
+    report = _owner_engine_run(settings, lambda engine: verify_tenant(engine, tenant_id, signer))
+    text = (
+        f"ok: {report.records} records, {report.checkpoints} checkpoints"
+        if report.ok
+        else f"BROKEN at record {report.first_broken_seq}: {report.problem}"
+    )
+    _emit(args, {"tenant_id": str(tenant_id), **asdict(report)}, text)
+    if not report.ok:
+        raise SystemExit(3)
+
+
+def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> None:
+    tenant_id = _tenant_id(settings, args.tenant)
+    lines = list(_owner_engine_run(settings, lambda engine: export_tenant(engine, tenant_id)))
+    args.out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    _emit(
+        args,
+        {"tenant_id": str(tenant_id), "file": str(args.out), "lines": len(lines)},
+        f"wrote {len(lines)} lines to {args.out}",
+    )
+
+
+def cmd_audit_public_key(args: argparse.Namespace, settings: Settings) -> None:
+    public = _signer(settings).public()
+    _emit(args, {"key_id": public.key_id, "public_key_pem": public.pem}, public.pem.rstrip())
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from hrvault.schema.build import build_schema
 
@@ -198,7 +263,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = command("demo", cmd_demo, "run the API with two demo companies")
     demo.add_argument("--host")
     demo.add_argument("--port", type=int)
-    demo.add_argument("--data-dir", type=lambda p: __import__("pathlib").Path(p))
+    demo.add_argument("--data-dir", type=Path)
     demo.add_argument("--no-serve", action="store_true", help="seed and print, do not serve")
     command("schema", cmd_schema, "print the GraphQL schema (SDL)")
 
@@ -218,6 +283,15 @@ def _parser() -> argparse.ArgumentParser:
     create_user_cmd.add_argument(
         "--role", action="append", default=[], help="role name, e.g. Owner (repeatable)"
     )
+    audit = commands.add_parser("audit", help="the tamper-evident audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    command("checkpoint", cmd_audit_checkpoint, "sign every tenant's chain head", audit_commands)
+    verify = command("verify", cmd_audit_verify, "check a tenant's whole chain", audit_commands)
+    verify.add_argument("--tenant", required=True, help="tenant id or slug")
+    export = command("export", cmd_audit_export, "write a tenant's chain to a file", audit_commands)
+    export.add_argument("--tenant", required=True, help="tenant id or slug")
+    export.add_argument("--out", required=True, type=Path)
+    command("public-key", cmd_audit_public_key, "print the checkpoint key", audit_commands)
     return parser
 
 
@@ -228,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.getLogger("hrvault").setLevel(settings.log_level)
         args.handler(args, settings)
-    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError) as exc:
+    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError, SigningKeyError) as exc:
         code = exc.code.value if isinstance(exc, HrvaultError) else type(exc).__name__
         if args.json:
             print(json.dumps({"error": {"code": code, "message": str(exc)}}))

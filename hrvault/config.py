@@ -61,6 +61,13 @@ class Settings:
     max_page_size: int = 100
     db_pool_size: int = 10
     log_level: str = "INFO"
+    audit_signing_key_file: Path | None = None
+    """Ed25519 key signing audit checkpoints; default ``<data dir>/audit-signing-key.pem``."""
+    audit_checkpoint_interval: int = 600
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
 
     @property
     def is_production(self) -> bool:
@@ -99,6 +106,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         choices = ", ".join(e.value for e in Environment)
         raise ConfigError(f"HRVAULT_ENV must be one of {choices}, got {raw_env!r}") from None
     data_dir_raw = env.get("HRVAULT_DATA_DIR", "").strip()
+    key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -118,4 +126,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_page_size=_int(env, "HRVAULT_MAX_PAGE_SIZE", defaults.max_page_size, low=1, high=1000),
         db_pool_size=_int(env, "HRVAULT_DB_POOL_SIZE", defaults.db_pool_size, low=1, high=200),
         log_level=log_level,
+        audit_signing_key_file=Path(key_file).expanduser() if key_file else None,
+        audit_checkpoint_interval=_int(
+            env, "HRVAULT_AUDIT_CHECKPOINT_INTERVAL", 600, low=0, high=86400
+        ),
     )

@@ -15,7 +15,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hrvault.audit.system import record_system, user_created
+from hrvault.audit.records import Change, Entry
+from hrvault.audit.system import ADMIN, record_system, user_created
 from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.auth.users import create_user
 from hrvault.config import Secret
@@ -298,6 +299,13 @@ async def seed_company(db: AsyncSession, profile: CompanyProfile, now: datetime)
     await db.flush()
 
     await _add_history_and_absences(db, build, personas, today, rng)
+    seeded = Entry(
+        "seed",
+        "Tenant",
+        str(tenant.id),
+        changes=(Change("employees", ADMIN, None, number - 1000),),
+    )
+    await record_system(db, tenant.id, [seeded], operation="demo", now=now)
     logins = []
     for persona in PERSONAS:
         employee = personas[persona]

@@ -35,6 +35,11 @@ class Base(DeclarativeBase):
     }
 
 
+def column_values(row: Base) -> dict[str, Any]:
+    """Every mapped column of a row, by attribute name."""
+    return {attr.key: getattr(row, attr.key) for attr in row.__mapper__.column_attrs}
+
+
 class TenantOwned:
     """Primary key ``(tenant_id, id)``; row-level security keys on ``tenant_id``."""
 

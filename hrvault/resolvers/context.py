@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from hrvault.audit.collector import AuditTrail
 from hrvault.audit.records import Origin
+from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth.principal import Principal
 from hrvault.clock import Clock
 from hrvault.config import Settings
@@ -33,6 +34,7 @@ class RequestContext:
     request_id: str
     sessions: async_sessionmaker[AsyncSession]
     """For the few records that must outlive a rolled-back request (refused logins)."""
+    audit_keys: PublicAuditKey
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)

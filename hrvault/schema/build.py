@@ -17,7 +17,15 @@ from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
 
 # Types that only shape a response (pages, payloads) and hold no tenant data of their own.
-STRUCTURAL_TYPES = {"EmployeeConnection", "EmployeeEdge", "PageInfo", "LoginPayload", "Viewer"}
+STRUCTURAL_TYPES = {
+    "EmployeeConnection",
+    "EmployeeEdge",
+    "PageInfo",
+    "LoginPayload",
+    "Viewer",
+    "AuditRecordConnection",
+    "AuditRecordEdge",
+}
 ROOT_TYPES = {"Query", "Mutation"}
 # Types whose object is one person: every field outside `basic` is guarded per person.
 SUBJECT_TYPES = {"Employee"}

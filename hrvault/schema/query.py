@@ -10,6 +10,7 @@ from hrvault.errors import not_found
 from hrvault.permissions.access import requires
 from hrvault.resolvers import absences, access, employees, org, roles, validation
 from hrvault.schema import fields
+from hrvault.schema.audit_query import AuditQuery
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.types.absence import AbsenceType
 from hrvault.schema.types.admin import AccessHolder, FieldGroupAccess, Role, RoleRef, UserAccount
@@ -151,5 +152,5 @@ class AdminQuery:
 
 
 @strawberry.type
-class Query(PeopleQuery, AdminQuery):
+class Query(PeopleQuery, AdminQuery, AuditQuery):
     """All queries; the areas' classes contribute the fields."""

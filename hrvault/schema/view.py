@@ -14,6 +14,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
+from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions
 from hrvault.clock import Clock
 from hrvault.config import Settings
@@ -42,6 +43,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         settings: Settings,
         clock: Clock,
         sessions_factory: async_sessionmaker[AsyncSession],
+        audit_keys: PublicAuditKey,
     ) -> None:
         super().__init__(
             schema,
@@ -51,6 +53,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._settings = settings
         self._clock = clock
         self._sessions = sessions_factory
+        self._audit_keys = audit_keys
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         return RequestContext(
@@ -60,6 +63,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             clock=self._clock,
             request_id=request.state.request_id,
             sessions=self._sessions,
+            audit_keys=self._audit_keys,
         )
 
     async def _authenticate(self, context: RequestContext) -> None:
