@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.audit.checkpoints import write_checkpoints
+from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import ManualClock
+from hrvault.config import Settings
 from hrvault.schema.build import build_schema
 from tests.support import PASSWORD, Api, TenantFactory, TenantHandle, build_org, error_codes
 
@@ -326,3 +330,42 @@ async def test_authentication_events_are_recorded(
     assert actions.count("session_expired") == 1
     failed = next(r for r in await _records(api, fresh, action="login_failed"))
     assert failed["changes"][0]["new"] == tenant.email
+
+
+async def test_the_log_exports_as_json_lines_and_csv(api: Api, tenants: TenantFactory) -> None:
+    tenant = await tenants.create(employees=2)
+    await api.data(
+        'mutation($id: ID!) { updateEmployee(id: $id, input: {version: 1, firstName: "Csv"}) { id } }',
+        {"id": str(tenant.employees[1])},
+        token=tenant.token,
+    )
+    export = (
+        'query($f: AuditExportFormat!) { auditLogExport(format: $f, filter: {action: "update"}) }'
+    )
+    jsonl = (await api.data(export, {"f": "JSONL"}, token=tenant.token))["auditLogExport"]
+    lines = [json.loads(line) for line in jsonl.splitlines()]
+    assert [line["action"] for line in lines] == ["update"]
+    assert len(lines[0]["hash"]) == 64
+    csv_text = (await api.data(export, {"f": "CSV"}, token=tenant.token))["auditLogExport"]
+    header, row = csv_text.splitlines()[:2]
+    assert header.startswith("seq,occurred_at,actor_kind")
+    assert "Csv" in row
+
+
+async def test_checkpoints_sign_each_new_head_once(
+    api: Api,
+    tenants: TenantFactory,
+    owner_engine: AsyncEngine,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    tenant = await tenants.create(employees=1)
+    signer = load_or_create_signer(settings.signing_key_path)
+    await write_checkpoints(owner_engine, signer, clock.now())
+    assert await write_checkpoints(owner_engine, signer, clock.now()) == 0  # nothing new anywhere
+    await api.data("mutation { logout }", token=tenant.token)
+    assert await write_checkpoints(owner_engine, signer, clock.now()) == 1
+    report = await api.data(
+        "{ auditIntegrity { ok checkpoints } }", token=await api.login(tenant.slug, tenant.email)
+    )
+    assert report["auditIntegrity"]["ok"] is True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -44,10 +45,13 @@ async def append(
     actor: Actor,
     origin: Origin,
     now: datetime,
-) -> list[AuditRecord]:
-    """Chain the entries after the tenant's head; the head moves in the same transaction."""
+) -> int:
+    """Chain the entries after the tenant's head; the head moves in the same transaction.
+
+    Two round trips whatever the number of entries: lock the head, write records and head.
+    """
     if not entries:
-        return []
+        return 0
     lock = select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update()
     head = await db.scalar(lock)
     if head is None:
@@ -56,41 +60,44 @@ async def append(
         if head is None:
             raise RuntimeError(f"the audit chain of tenant {tenant_id} cannot be started")
     seq, prev = head.seq, head.hash
-    records = []
+    rows = []
     for entry in entries:
         by = entry.actor or actor
         seq += 1
-        record = AuditRecord(
-            tenant_id=tenant_id,
-            seq=seq,
-            format_version=CURRENT_FORMAT,
-            occurred_at=now,
-            actor_kind=by.kind.value,
-            actor_id=by.id,
-            actor_name=by.name[:200],
-            via_kind=by.via_kind,
-            via_id=by.via_id,
-            via_reason=by.via_reason,
-            request_id=origin.request_id,
-            client_ip=origin.client_ip,
-            user_agent=(origin.user_agent or "")[:512] or None,
-            operation=origin.operation,
-            action=entry.action,
-            entity_type=entry.entity_type,
-            entity_id=entry.entity_id,
-            subject_id=entry.subject_id,
-            changes=[change.as_json() for change in entry.changes],
-            prev_hash=prev,
-        )
-        record.hash = record_hash(hash_material(record.__dict__))
-        prev = record.hash
-        records.append(record)
-    db.add_all(records)
-    await db.execute(
-        update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(seq=seq, hash=prev)
+        row: dict[str, Any] = {
+            "tenant_id": tenant_id,
+            "seq": seq,
+            "format_version": CURRENT_FORMAT,
+            "occurred_at": now,
+            "actor_kind": by.kind.value,
+            "actor_id": by.id,
+            "actor_name": by.name[:200],
+            "via_kind": by.via_kind,
+            "via_id": by.via_id,
+            "via_reason": by.via_reason,
+            "request_id": origin.request_id,
+            "client_ip": origin.client_ip,
+            "user_agent": (origin.user_agent or "")[:512] or None,
+            "operation": origin.operation,
+            "action": entry.action,
+            "entity_type": entry.entity_type,
+            "entity_id": entry.entity_id,
+            "subject_id": entry.subject_id,
+            "changes": [change.as_json() for change in entry.changes],
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = record_hash(hash_material(row))
+        rows.append(row)
+    # One round trip: the records and the moved head in a single statement.
+    moved_head = (
+        update(AuditHead)
+        .where(AuditHead.tenant_id == tenant_id)
+        .values(seq=seq, hash=prev)
+        .returning(AuditHead.tenant_id)
+        .cte("moved_head")
     )
-    await db.flush()
-    return records
+    await db.execute(insert(AuditRecord).values(rows).add_cte(moved_head))
+    return len(rows)
 
 
 async def append_independently(
