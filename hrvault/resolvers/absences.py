@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from hrvault.errors import Conflict, bad_input
 from hrvault.models import Absence, AbsenceStatus, AbsenceType
-from hrvault.permissions.enforce import require
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import Action, FieldGroup
@@ -36,8 +35,9 @@ def _check_dates(start: date, end: date) -> None:
 async def request_absence(
     ctx: RequestContext, raw_employee_id: str, raw_type_id: str, start: date, end: date
 ) -> Absence:
-    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
-    require(ctx.policy, employee, Action.ADD, {FieldGroup.ABSENCE})
+    employee = await rows.person_for_change(
+        ctx, raw_employee_id, "employeeId", Action.ADD, FieldGroup.ABSENCE
+    )
     absence_type = await rows.get_row(ctx, AbsenceType, raw_type_id, "absenceTypeId")
     _check_dates(start, end)
     status = AbsenceStatus.REQUESTED if absence_type.requires_approval else AbsenceStatus.APPROVED
@@ -55,8 +55,7 @@ async def update_absence(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> Absence:
     absence = await rows.get_row(ctx, Absence, raw_id, "id")
-    employee = await rows.get_person(ctx, absence.employee_id, "id")
-    require(ctx.policy, employee, Action.EDIT, {FieldGroup.ABSENCE})
+    await rows.person_for_change(ctx, absence.employee_id, "id", Action.EDIT, FieldGroup.ABSENCE)
     if absence.status in (AbsenceStatus.REJECTED, AbsenceStatus.CANCELLED):
         raise Conflict(f"a {absence.status.value} absence cannot be changed")
     cleaned: dict[str, Any] = {}
@@ -85,9 +84,8 @@ async def decide_absence(
 ) -> Absence:
     """Move an absence to approved, rejected or cancelled, if its current status allows."""
     absence = await rows.get_row(ctx, Absence, raw_id, "id")
-    employee = await rows.get_person(ctx, absence.employee_id, "id")
     action = Action.EDIT if decision is AbsenceStatus.CANCELLED else Action.APPROVE
-    require(ctx.policy, employee, action, {FieldGroup.ABSENCE})
+    await rows.person_for_change(ctx, absence.employee_id, "id", action, FieldGroup.ABSENCE)
     rows.check_version(absence, version)
     if absence.status not in _ALLOWED_DECISIONS[decision]:
         raise Conflict(f"a {absence.status.value} absence cannot become {decision.value}")

@@ -12,7 +12,6 @@ from sqlalchemy import select, union
 from hrvault.errors import bad_input
 from hrvault.models import Department, Employment, JobAssignment, Office, ReportingLine
 from hrvault.models.effective import current_managers_subquery
-from hrvault.permissions.enforce import require
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import Action, FieldGroup
@@ -59,8 +58,9 @@ async def _clean_job(ctx: RequestContext, fields: dict[str, Any]) -> dict[str, A
 async def create_job_assignment(
     ctx: RequestContext, raw_employee_id: str, fields: dict[str, Any]
 ) -> JobAssignment:
-    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
-    require(ctx.policy, employee, Action.ADD, {FieldGroup.JOB})
+    employee = await rows.person_for_change(
+        ctx, raw_employee_id, "employeeId", Action.ADD, FieldGroup.JOB
+    )
     cleaned = await _clean_job(ctx, fields)
     await _check_date_free(ctx, JobAssignment, employee.id, cleaned["effective_from"], None)
     return await rows.create(ctx, JobAssignment(employee_id=employee.id, **cleaned))
@@ -70,8 +70,7 @@ async def update_job_assignment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> JobAssignment:
     job = await rows.get_row(ctx, JobAssignment, raw_id, "id")
-    employee = await rows.get_person(ctx, job.employee_id, "id")
-    require(ctx.policy, employee, Action.EDIT, {FieldGroup.JOB})
+    await rows.person_for_change(ctx, job.employee_id, "id", Action.EDIT, FieldGroup.JOB)
     cleaned = await _clean_job(ctx, changes)
     if "effective_from" in cleaned:
         await _check_date_free(
@@ -115,8 +114,9 @@ async def _check_no_cycle(
 async def create_reporting_line(
     ctx: RequestContext, raw_employee_id: str, raw_manager_id: str | None, effective_from: date
 ) -> ReportingLine:
-    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
-    require(ctx.policy, employee, Action.ADD, {FieldGroup.JOB})
+    employee = await rows.person_for_change(
+        ctx, raw_employee_id, "employeeId", Action.ADD, FieldGroup.JOB
+    )
     manager_id = None
     if raw_manager_id is not None:
         manager_id = (await rows.get_person(ctx, raw_manager_id, "managerId")).id
@@ -134,8 +134,7 @@ async def update_reporting_line(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> ReportingLine:
     line = await rows.get_row(ctx, ReportingLine, raw_id, "id")
-    employee = await rows.get_person(ctx, line.employee_id, "id")
-    require(ctx.policy, employee, Action.EDIT, {FieldGroup.JOB})
+    await rows.person_for_change(ctx, line.employee_id, "id", Action.EDIT, FieldGroup.JOB)
     cleaned: dict[str, Any] = {}
     if "effective_from" in changes:
         if changes["effective_from"] is None:
@@ -179,8 +178,9 @@ def _clean_employment(fields: dict[str, Any]) -> dict[str, Any]:
 async def create_employment(
     ctx: RequestContext, raw_employee_id: str, fields: dict[str, Any]
 ) -> Employment:
-    employee = await rows.get_person(ctx, raw_employee_id, "employeeId")
-    require(ctx.policy, employee, Action.ADD, {FieldGroup.EMPLOYMENT})
+    employee = await rows.person_for_change(
+        ctx, raw_employee_id, "employeeId", Action.ADD, FieldGroup.EMPLOYMENT
+    )
     cleaned = _clean_employment(fields)
     validation.date_range(cleaned["start_date"], cleaned.get("end_date"), "endDate")
     return await rows.create(ctx, Employment(employee_id=employee.id, **cleaned))
@@ -190,8 +190,9 @@ async def update_employment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> Employment:
     employment = await rows.get_row(ctx, Employment, raw_id, "id")
-    employee = await rows.get_person(ctx, employment.employee_id, "id")
-    require(ctx.policy, employee, Action.EDIT, {FieldGroup.EMPLOYMENT})
+    await rows.person_for_change(
+        ctx, employment.employee_id, "id", Action.EDIT, FieldGroup.EMPLOYMENT
+    )
     cleaned = _clean_employment(changes)
     validation.date_range(
         cleaned.get("start_date", employment.start_date),

@@ -12,9 +12,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from hrvault.errors import Conflict, not_found
 from hrvault.models import Employee
 from hrvault.models.base import Base, Tracked
+from hrvault.permissions.enforce import require
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.validation import parse_id
-from hrvault.vocabulary import FieldGroup
+from hrvault.vocabulary import Action, FieldGroup
 
 M = TypeVar("M", bound=Base)
 T = TypeVar("T", bound=Tracked)
@@ -38,6 +39,16 @@ async def get_person(ctx: RequestContext, raw_id: str | uuid.UUID, field: str) -
     employee = await get_row(ctx, Employee, raw_id, field)
     if not ctx.policy.can_see(employee, FieldGroup.BASIC):
         raise not_found("employee" if field == "id" else field)
+    return employee
+
+
+async def person_for_change(
+    ctx: RequestContext, raw_id: str | uuid.UUID, field: str, action: Action, group: FieldGroup
+) -> Employee:
+    """The person a change is about, once the caller may take ``action`` on ``group`` for
+    them: every write about a person passes here before it touches anything."""
+    employee = await get_person(ctx, raw_id, field)
+    require(ctx.policy, employee, action, {group})
     return employee
 
 
