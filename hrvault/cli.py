@@ -1,4 +1,4 @@
-"""``hrvault`` command line: serve, migrate, demo, tenant and user administration.
+"""``hrvault`` command line: serve, migrate, demo, tenant, user and key administration.
 
 Every command accepts ``--json`` and then prints exactly one JSON object on stdout (the
 scripting contract for operators); without it, it prints text for people.
@@ -13,14 +13,18 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import uvicorn
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
 from hrvault.config import ConfigError, Secret, Settings, load_settings
+from hrvault.crypto.errors import CryptoError, MasterKeyError
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import LocalKeyProvider, create_key_file, load_key_provider
 from hrvault.db import DatabaseUrls, create_engine, resolve_database, session_factory
 from hrvault.embedded_db import EmbeddedDatabaseError
 from hrvault.errors import HrvaultError
@@ -55,6 +59,44 @@ def _in_transaction(urls: DatabaseUrls, work: Callable[[AsyncSession], Awaitable
     return asyncio.run(run())
 
 
+def _with_keys(
+    settings: Settings,
+    urls: DatabaseUrls,
+    work: Callable[[async_sessionmaker[AsyncSession], TenantKeyring], Awaitable[T]],
+    provider: LocalKeyProvider | None = None,
+) -> T:
+    """Run ``work`` with a keyring whose master key was checked against the database first."""
+    provider = provider or load_key_provider(settings)
+
+    async def run() -> T:
+        engine = create_engine(urls.app, pool_size=2)
+        try:
+            sessions = session_factory(engine)
+            keyring = TenantKeyring.from_settings(settings, provider, sessions)
+            async with sessions() as db:
+                await keyring.verify(db)
+                await db.commit()
+            return await work(sessions, keyring)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _in_keyed_transaction(
+    settings: Settings,
+    urls: DatabaseUrls,
+    work: Callable[[AsyncSession, TenantKeyring], Awaitable[T]],
+) -> T:
+    async def run(sessions: async_sessionmaker[AsyncSession], keyring: TenantKeyring) -> T:
+        async with sessions() as db:
+            result = await work(db, keyring)
+            await db.commit()
+            return result
+
+    return _with_keys(settings, urls, run)
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
     upgrade_to_head(urls.owner)
@@ -64,8 +106,12 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
     now = SystemClock().now()
-    tenant = _in_transaction(
-        urls, lambda db: create_tenant(db, name=args.name, slug=args.slug, now=now)
+    tenant = _in_keyed_transaction(
+        settings,
+        urls,
+        lambda db, keyring: create_tenant(
+            db, name=args.name, slug=args.slug, now=now, keyring=keyring
+        ),
     )
     _emit(
         args,
@@ -122,8 +168,13 @@ def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None
     )
 
 
+async def _nothing(sessions: async_sessionmaker[AsyncSession], keyring: TenantKeyring) -> None:
+    """The work of a command that only needs the master key check ``_with_keys`` makes."""
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
+    _with_keys(settings, urls, _nothing)  # a missing or wrong master key stops us here
     host, port = args.host or settings.host, args.port or settings.port
     _emit(
         args, {"url": f"http://{host}:{port}/graphql"}, f"serving on http://{host}:{port}/graphql"
@@ -132,20 +183,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from dataclasses import replace
-
     from hrvault.demo import ACME, DEMO_PASSWORD, GLOBEX, seed_company
 
     if args.data_dir:
         settings = replace(settings, data_dir=args.data_dir)
     urls = resolve_database(settings)
     upgrade_to_head(urls.owner)
+    if settings.master_key is None and not settings.master_key_path.exists():
+        create_key_file(settings.master_key_path)  # a demo needs no setup; production does
     now = SystemClock().now()
 
-    async def seed(db: AsyncSession) -> list[Any]:
-        return [*await seed_company(db, ACME, now), *await seed_company(db, GLOBEX, now)]
+    async def seed(db: AsyncSession, keyring: TenantKeyring) -> list[Any]:
+        return [
+            *await seed_company(db, ACME, now, keyring),
+            *await seed_company(db, GLOBEX, now, keyring),
+        ]
 
-    created = _in_transaction(urls, seed)
+    created = _in_keyed_transaction(settings, urls, seed)
     host, port = args.host or settings.host, args.port or settings.port
     url = f"http://{host}:{port}/graphql"
     logins = [
@@ -205,6 +259,7 @@ def _parser() -> argparse.ArgumentParser:
     create_user_cmd.add_argument("--email", required=True)
     create_user_cmd.add_argument("--password-stdin", action="store_true")
     create_user_cmd.add_argument("--employee", help="id of the employee this user is")
+
     return parser
 
 
@@ -215,13 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.getLogger("hrvault").setLevel(settings.log_level)
         args.handler(args, settings)
-    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError) as exc:
+    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError, CryptoError) as exc:
         code = exc.code.value if isinstance(exc, HrvaultError) else type(exc).__name__
         if args.json:
             print(json.dumps({"error": {"code": code, "message": str(exc)}}))
         else:
             print(f"hrvault: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, ConfigError) else 1
+        return 2 if isinstance(exc, ConfigError | MasterKeyError) else 1
     return 0
 
 

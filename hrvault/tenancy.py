@@ -1,4 +1,4 @@
-"""Provisioning a tenant: its registry row and the defaults every company starts with."""
+"""Provisioning a tenant: its registry row, its keys and the defaults every company starts with."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.auth.sessions import find_tenant_by_slug
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.rotation import ensure_tenant_keys
 from hrvault.db import bind_tenant
 from hrvault.errors import Conflict, bad_input, not_found
 from hrvault.models import AbsenceType, Tenant
@@ -34,7 +36,10 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63]
 
 
-async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: datetime) -> Tenant:
+async def create_tenant(
+    db: AsyncSession, *, name: str, slug: str | None, now: datetime, keyring: TenantKeyring
+) -> Tenant:
+    """Register a tenant with its first data and blind-index keys, in the caller's transaction."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise bad_input("name", "must be 1 to 200 characters")
@@ -48,6 +53,7 @@ async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: d
     await bind_tenant(db, tenant.id)
     db.add(tenant)
     await db.flush()
+    await ensure_tenant_keys(db, keyring, tenant.id)
     for code, type_name, health, approval in DEFAULT_ABSENCE_TYPES:
         absence_type = AbsenceType(
             tenant_id=tenant.id,

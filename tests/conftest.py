@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hrvault.app import create_app
 from hrvault.clock import ManualClock
 from hrvault.config import Settings
-from hrvault.db import APP_ROLE, DatabaseUrls, create_engine
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import create_key_file, read_key_file
+from hrvault.db import APP_ROLE, DatabaseUrls, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.models.migrations import upgrade_to_head
 from tests.support import Api, StatementCounter, TenantFactory
@@ -57,7 +59,15 @@ def data_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def database(data_dir: Path) -> Iterator[DatabaseUrls]:
+def master_key_file(data_dir: Path) -> Path:
+    """The session's master key, generated now, where settings look for it by default."""
+    path = Settings(data_dir=data_dir).master_key_path
+    create_key_file(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database(data_dir: Path, master_key_file: Path) -> Iterator[DatabaseUrls]:
     """A migrated database: a fresh one on the configured server, else the embedded one."""
     configured = os.environ.get("HRVAULT_DATABASE_URL")
     if configured:
@@ -114,8 +124,16 @@ async def api(
 
 
 @pytest.fixture
-def tenants(app_engine: AsyncEngine, clock: ManualClock, api: Api) -> TenantFactory:
-    return TenantFactory(app_engine, clock, api)
+def keyring(app_engine: AsyncEngine, master_key_file: Path) -> TenantKeyring:
+    """A fresh keyring (empty cache, zero counters) over the session's master key file."""
+    return TenantKeyring(read_key_file(master_key_file), bookkeeping=session_factory(app_engine))
+
+
+@pytest.fixture
+def tenants(
+    app_engine: AsyncEngine, clock: ManualClock, api: Api, keyring: TenantKeyring
+) -> TenantFactory:
+    return TenantFactory(app_engine, clock, api, keyring)
 
 
 @pytest.fixture

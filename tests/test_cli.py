@@ -17,8 +17,9 @@ from tests.support import Api, error_codes
 
 
 @pytest.fixture
-def run(database: DatabaseUrls, data_dir: Path) -> Any:
+def run(database: DatabaseUrls, data_dir: Path, master_key_file: Path) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
+    env["HRVAULT_MASTER_KEY_FILE"] = str(master_key_file)
     if os.environ.get("HRVAULT_DATABASE_URL"):
         env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
     else:

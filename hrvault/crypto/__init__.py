@@ -29,3 +29,34 @@ Nothing outside this package handles key bytes. Modules, one idea each:
 Errors a caller handles: ``DataIntegrityError`` (map to ``DATA_INTEGRITY``, the field is
 null), ``KeyDestroyedError`` (the value was erased), ``MasterKeyError`` (refuse to start).
 """
+
+from hrvault.crypto.blind_index import BlindIndex, normalize_iban, normalize_national_id
+from hrvault.crypto.cipher import TenantCipher
+from hrvault.crypto.columns import SEALED_COLUMNS, SealedColumn, SealedKind
+from hrvault.crypto.errors import (
+    CryptoError,
+    DataIntegrityError,
+    KeyDestroyedError,
+    MasterKeyError,
+)
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import load_key_provider
+from hrvault.crypto.metrics import CryptoCounts, CryptoMetrics
+
+__all__ = [
+    "SEALED_COLUMNS",
+    "BlindIndex",
+    "CryptoCounts",
+    "CryptoError",
+    "CryptoMetrics",
+    "DataIntegrityError",
+    "KeyDestroyedError",
+    "MasterKeyError",
+    "SealedColumn",
+    "SealedKind",
+    "TenantCipher",
+    "TenantKeyring",
+    "load_key_provider",
+    "normalize_iban",
+    "normalize_national_id",
+]
