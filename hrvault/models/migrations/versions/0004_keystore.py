@@ -56,7 +56,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.CheckConstraint("version > 0", name="ck_master_keys_version_positive"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
         sa.PrimaryKeyConstraint("version", name="pk_master_keys"),
         schema=SCHEMA,
     )
@@ -70,17 +70,15 @@ def upgrade() -> None:
         sa.Column("wrapped", sa.LargeBinary(), nullable=True),
         sa.Column("seals_reserved", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("purpose IN ('data', 'index')", name="ck_tenant_keys_purpose"),
-        sa.CheckConstraint("version > 0", name="ck_tenant_keys_version_positive"),
-        sa.CheckConstraint(f"state IN {STATES}", name="ck_tenant_keys_state"),
-        sa.CheckConstraint(
-            f"(state IN {TERMINAL}) = (wrapped IS NULL)", name="ck_tenant_keys_wrapped_while_live"
-        ),
+        sa.CheckConstraint("purpose IN ('data', 'index')", name="purpose"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+        sa.CheckConstraint(f"state IN {STATES}", name="state"),
+        sa.CheckConstraint(f"(state IN {TERMINAL}) = (wrapped IS NULL)", name="wrapped_while_live"),
         sa.CheckConstraint(
             "(wrapped IS NULL) = (master_version IS NULL)",
-            name="ck_tenant_keys_master_version_with_wrapped",
+            name="master_version_with_wrapped",
         ),
-        sa.CheckConstraint("seals_reserved >= 0", name="ck_tenant_keys_seals_reserved"),
+        sa.CheckConstraint("seals_reserved >= 0", name="seals_reserved"),
         sa.ForeignKeyConstraint(
             ["master_version"],
             [f"{SCHEMA}.master_keys.version"],
@@ -114,16 +112,14 @@ def upgrade() -> None:
         sa.Column("wrapped", sa.LargeBinary(), nullable=True),
         sa.Column("seals_reserved", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("version > 0", name="ck_person_keys_version_positive"),
-        sa.CheckConstraint(f"state IN {STATES}", name="ck_person_keys_state"),
-        sa.CheckConstraint(
-            f"(state IN {TERMINAL}) = (wrapped IS NULL)", name="ck_person_keys_wrapped_while_live"
-        ),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+        sa.CheckConstraint(f"state IN {STATES}", name="state"),
+        sa.CheckConstraint(f"(state IN {TERMINAL}) = (wrapped IS NULL)", name="wrapped_while_live"),
         sa.CheckConstraint(
             "(wrapped IS NULL) = (tenant_key_version IS NULL)",
-            name="ck_person_keys_tenant_version_with_wrapped",
+            name="tenant_version_with_wrapped",
         ),
-        sa.CheckConstraint("seals_reserved >= 0", name="ck_person_keys_seals_reserved"),
+        sa.CheckConstraint("seals_reserved >= 0", name="seals_reserved"),
         sa.PrimaryKeyConstraint("tenant_id", "employee_id", "version", name="pk_person_keys"),
         schema=SCHEMA,
     )
