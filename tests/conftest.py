@@ -7,12 +7,16 @@ data and the database is never reset between them.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -140,3 +144,35 @@ def tenants(
 def statements(app_engine: AsyncEngine) -> Iterator[StatementCounter]:
     with StatementCounter(app_engine) as counter:
         yield counter
+
+
+@pytest.fixture
+def run(database: DatabaseUrls, data_dir: Path, master_key_file: Path) -> Any:
+    """``run(*args)``: ``hrvault ... --json`` in a subprocess on the test database.
+
+    Returns the exit status and the one JSON object the command printed.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
+    env["HRVAULT_MASTER_KEY_FILE"] = str(master_key_file)
+    if os.environ.get("HRVAULT_DATABASE_URL"):
+        env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
+    else:
+        env["HRVAULT_DATA_DIR"] = str(data_dir)
+
+    def run(
+        *args: str, stdin: str = "", extra_env: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [sys.executable, "-m", "hrvault.cli", *args, "--json"],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **(extra_env or {})},
+            timeout=120,
+            check=False,
+        )
+        lines = completed.stdout.strip().splitlines()
+        assert len(lines) == 1, completed.stdout + completed.stderr
+        return completed.returncode, json.loads(lines[0])
+
+    return run
