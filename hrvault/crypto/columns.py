@@ -64,6 +64,8 @@ class SealedColumn:
     holds: SealedKind = SealedKind.VALUE
     binding: bytes = field(init=False, repr=False, compare=False)
     """The column's part of the associated data, computed once."""
+    scope: KeyScope = field(init=False, repr=False, compare=False)
+    """The key that seals its values: the person's when ``person_column`` is set."""
 
     def __post_init__(self) -> None:
         for name in (self.table, self.column, self.person_column or "id"):
@@ -72,10 +74,9 @@ class SealedColumn:
         if not self.column.endswith(SEALED_SUFFIX):
             raise ValueError(f"a sealed column's name ends in {SEALED_SUFFIX!r}: {self.column}")
         object.__setattr__(self, "binding", column_binding(self.table, self.column))
-
-    @property
-    def scope(self) -> KeyScope:
-        return KeyScope.PERSON if self.person_column else KeyScope.TENANT
+        object.__setattr__(
+            self, "scope", KeyScope.PERSON if self.person_column else KeyScope.TENANT
+        )
 
     @property
     def name(self) -> str:
