@@ -12,10 +12,13 @@ bound to the tenant)::
     birth_date = cipher.open_field(BIRTH_DATE, row.birth_date_sealed,
                                    row_id=row.id, person_id=row.employee_id)
 
-    # writing:
+    # tenant-keyed columns (no person): ``await cipher.load_tenant_keys()`` first
+
+    # writing (a batch touching many people calls ``prepare_writes(ids)`` once first):
     row.birth_date_sealed = await cipher.seal_field(BIRTH_DATE, "1990-01-01",
                                                     row_id=row.id, person_id=row.employee_id)
     row.national_id_index = await cipher.blind_index(NATIONAL_ID_INDEX, national_id)
+    # exact-match filter: WHERE national_id_index = await cipher.blind_index(...)
 
     # files (issue 9): the body goes to storage, the key header to the row
     sealer = await cipher.file_sealer(DOCUMENT_KEY, document_id=doc.id, person_id=doc.employee_id)

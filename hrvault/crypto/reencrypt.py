@@ -176,7 +176,7 @@ async def _tenant_batch(
 async def wait_for_older_transactions(
     sessions: async_sessionmaker[AsyncSession], timeout_seconds: float
 ) -> int:
-    """Wait until no session of this database role still runs a transaction begun before now.
+    """Wait until no session of this role and database runs a transaction begun before now.
 
     Returns how many are still open when the time runs out (0: none). Sessions of the
     same role are fully visible in ``pg_stat_activity`` without any extra privilege.
@@ -191,7 +191,8 @@ async def wait_for_older_transactions(
                 await db.scalar(
                     text(
                         "SELECT count(*) FROM pg_stat_activity WHERE usename = current_user"
-                        " AND pid <> pg_backend_pid() AND xact_start < :cutoff"
+                        " AND datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND xact_start < :cutoff"
                     ),
                     {"cutoff": cutoff},
                 )

@@ -78,10 +78,11 @@ def command_env(
     monkeypatch: pytest.MonkeyPatch, database: DatabaseUrls, data_dir: Path, master_key_file: Path
 ) -> None:
     """The environment ``main`` reads when a test calls it in this process."""
+    on_a_server = bool(os.environ.get("HRVAULT_DATABASE_URL"))
     for name in [name for name in os.environ if name.startswith("HRVAULT_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("HRVAULT_MASTER_KEY_FILE", str(master_key_file))
-    if os.environ.get("HRVAULT_DATABASE_URL"):
+    if on_a_server:
         monkeypatch.setenv(
             "HRVAULT_DATABASE_URL", database.owner.render_as_string(hide_password=False)
         )
