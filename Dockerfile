@@ -1,5 +1,7 @@
 # hrvault API server. Point it at PostgreSQL with HRVAULT_DATABASE_URL (owner role, runs
 # `hrvault migrate`) and HRVAULT_APP_DATABASE_URL (the unprivileged hrvault_app role).
+# It refuses to start without its master key: HRVAULT_MASTER_KEY from a secret store, or
+# a key file mounted at HRVAULT_MASTER_KEY_FILE, owned by the hrvault user, mode 0600.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

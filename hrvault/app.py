@@ -1,11 +1,20 @@
-"""The Starlette application: routes, middleware, the database pool and background duties."""
+"""The Starlette application: routes, middleware, the database pool, the keyring and the
+background duties.
+
+The app refuses to start without a usable master key: ``create_app`` raises
+``MasterKeyError`` when the key is missing or exposed, and start-up fails when the key is
+not the one the database's keys were wrapped with (if the database is down at start-up,
+the keyring makes that check before its first use). The keyring is ``app.state.keyring``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,6 +24,8 @@ from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import load_key_provider
 from hrvault.db import DatabaseUrls, create_engine, session_factory
 from hrvault.http.body_limit import BodySizeLimitMiddleware
 from hrvault.http.health import healthz, readyz
@@ -22,6 +33,8 @@ from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
 from hrvault.schema.build import build_schema
 from hrvault.schema.view import HrvaultGraphQL
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(
@@ -33,6 +46,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs;
     with URLs the app also signs audit checkpoints periodically (as the owner role)."""
+    provider = load_key_provider(settings)
     owns_engine = engine is None
     if engine is not None:
         app_engine = engine
@@ -40,6 +54,12 @@ def create_app(
         app_engine = create_engine(database.app, pool_size=settings.db_pool_size)
     else:
         raise ValueError("create_app needs database URLs or an engine")
+    # The keyring's short bookkeeping transactions get a pool of their own when we own one,
+    # so they never wait for a connection that a request is holding.
+    key_engine = create_engine(database.app, pool_size=1) if database and owns_engine else None
+    keyring = TenantKeyring.from_settings(
+        settings, provider, session_factory(key_engine or app_engine)
+    )
     clock = clock or SystemClock()
     signer = load_or_create_signer(settings.signing_key_path)
 
@@ -54,6 +74,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.engine = app_engine
+        app.state.keyring = keyring
         duties: list[asyncio.Task[None]] = []
         owner_engine = None
         if database is not None and settings.audit_checkpoint_interval > 0:
@@ -66,13 +87,20 @@ def create_app(
                 )
             )
         try:
+            try:
+                async with session_factory(app_engine)() as db:
+                    await keyring.verify(db)
+                    await db.commit()
+            except (OSError, DBAPIError) as exc:  # the keyring checks at its first use instead
+                logger.warning("master key not checked at start-up, database unreachable: %s", exc)
             yield
         finally:
             for duty in duties:
                 duty.cancel()
             await asyncio.gather(*duties, return_exceptions=True)
-            if owner_engine is not None:
-                await owner_engine.dispose()
+            for extra in (owner_engine, key_engine):
+                if extra is not None:
+                    await extra.dispose()
             if owns_engine:
                 await app_engine.dispose()
 

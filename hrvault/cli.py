@@ -1,4 +1,4 @@
-"""``hrvault`` command line: serve, migrate, demo, tenant and user administration.
+"""``hrvault`` command line: serve, migrate, demo, tenant, user and key administration.
 
 Every command accepts ``--json`` and then prints exactly one JSON object on stdout (the
 scripting contract for operators); without it, it prints text for people.
@@ -7,28 +7,39 @@ scripting contract for operators); without it, it prints text for people.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import signal
 import sys
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hrvault.audit.checkpoints import write_checkpoints
-from hrvault.audit.operator import export_tenant, verify_tenant
-from hrvault.audit.signing import CheckpointSigner, SigningKeyError, load_or_create_signer
+from hrvault.audit.signing import SigningKeyError
 from hrvault.audit.system import record_system, user_created
 from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
+from hrvault.commands.audit import register as register_audit
+from hrvault.commands.common import (
+    CommandError,
+    emit,
+    in_keyed_transaction,
+    in_transaction,
+    nothing,
+    with_keys,
+)
+from hrvault.commands.keys import register as register_keys
 from hrvault.config import ConfigError, Secret, Settings, load_settings
-from hrvault.db import DatabaseUrls, create_engine, resolve_database, session_factory
+from hrvault.crypto.errors import CryptoError, MasterKeyError
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import (
+    create_key_file,
+)
+from hrvault.db import DatabaseUrls, resolve_database
 from hrvault.embedded_db import EmbeddedDatabaseError
 from hrvault.errors import HrvaultError
 from hrvault.migrate import migrate
@@ -36,46 +47,24 @@ from hrvault.permissions.membership import assign_role, find_role
 from hrvault.resolvers.validation import parse_id
 from hrvault.tenancy import create_tenant, resolve_tenant
 
-T = TypeVar("T")
-
-
-class CommandError(Exception):
-    """A command cannot do what was asked; the message says why."""
-
-
-def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
-    print(json.dumps(payload, default=str) if args.json else text, flush=True)
-
-
-def _in_transaction(urls: DatabaseUrls, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction as the application role (row-level security applies)."""
-
-    async def run() -> T:
-        engine = create_engine(urls.app, pool_size=1)
-        try:
-            async with session_factory(engine)() as db:
-                result = await work(db)
-                await db.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
     migrate(urls.owner)
-    _emit(args, {"migrated": True}, "database is up to date")
+    emit(args, {"migrated": True}, "database is up to date")
 
 
 def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
     now = SystemClock().now()
-    tenant = _in_transaction(
-        urls, lambda db: create_tenant(db, name=args.name, slug=args.slug, now=now)
+    tenant = in_keyed_transaction(
+        settings,
+        urls,
+        lambda db, keyring: create_tenant(
+            db, name=args.name, slug=args.slug, now=now, keyring=keyring
+        ),
     )
-    _emit(
+    emit(
         args,
         {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name},
         f"created tenant {tenant.name} (slug {tenant.slug}, id {tenant.id})",
@@ -110,8 +99,8 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         )
         return user, names
 
-    user, roles = _in_transaction(urls, work)
-    _emit(
+    user, roles = in_transaction(urls, work)
+    emit(
         args,
         {"id": str(user.id), "tenant_id": str(user.tenant_id), "email": user.email, "roles": roles},
         f"created user {user.email} (id {user.id}) with roles: {', '.join(roles) or 'none'}",
@@ -140,28 +129,30 @@ def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
+    with_keys(settings, urls, nothing)  # a missing or wrong master key stops us here
     host, port = args.host or settings.host, args.port or settings.port
-    _emit(
-        args, {"url": f"http://{host}:{port}/graphql"}, f"serving on http://{host}:{port}/graphql"
-    )
+    emit(args, {"url": f"http://{host}:{port}/graphql"}, f"serving on http://{host}:{port}/graphql")
     _serve(settings, urls, host, port)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from dataclasses import replace
-
     from hrvault.demo import ACME, DEMO_PASSWORD, GLOBEX, seed_company
 
     if args.data_dir:
         settings = replace(settings, data_dir=args.data_dir)
     urls = resolve_database(settings)
     migrate(urls.owner)
+    if settings.master_key is None and not settings.master_key_path.exists():
+        create_key_file(settings.master_key_path)  # a demo needs no setup; production does
     now = SystemClock().now()
 
-    async def seed(db: AsyncSession) -> list[Any]:
-        return [*await seed_company(db, ACME, now), *await seed_company(db, GLOBEX, now)]
+    async def seed(db: AsyncSession, keyring: TenantKeyring) -> list[Any]:
+        return [
+            *await seed_company(db, ACME, now, keyring),
+            *await seed_company(db, GLOBEX, now, keyring),
+        ]
 
-    created = _in_transaction(urls, seed)
+    created = in_keyed_transaction(settings, urls, seed)
     host, port = args.host or settings.host, args.port or settings.port
     url = f"http://{host}:{port}/graphql"
     logins = [
@@ -175,75 +166,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     ]
     lines.append(f"password for every demo login: {DEMO_PASSWORD}")
     payload = {"url": url, "created": bool(created), "logins": logins, "password": DEMO_PASSWORD}
-    _emit(args, payload, "\n".join(lines))
+    emit(args, payload, "\n".join(lines))
     if not args.no_serve:
         _serve(settings, urls, host, port)
-
-
-def _signer(settings: Settings) -> CheckpointSigner:
-    return load_or_create_signer(settings.signing_key_path)
-
-
-def _owner_engine_run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    urls = resolve_database(settings)
-
-    async def run() -> T:
-        engine = create_engine(urls.owner, pool_size=1)
-        try:
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-def _tenant_id(settings: Settings, id_or_slug: str) -> uuid.UUID:
-    urls = resolve_database(settings)
-    return _in_transaction(urls, lambda db: resolve_tenant(db, id_or_slug)).id
-
-
-def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> None:
-    signer = _signer(settings)
-    now = SystemClock().now()
-    signed = _owner_engine_run(settings, lambda engine: write_checkpoints(engine, signer, now))
-    _emit(args, {"signed": signed, "key_id": signer.key_id}, f"signed {signed} checkpoint(s)")
-
-
-def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> None:
-    tenant_id = _tenant_id(settings, args.tenant)
-    signer = _signer(settings)
-    report = _owner_engine_run(settings, lambda engine: verify_tenant(engine, tenant_id, signer))
-    text = (
-        f"ok: {report.records} records, {report.checkpoints} checkpoints"
-        if report.ok
-        else f"BROKEN at record {report.first_broken_seq}: {report.problem}"
-    )
-    _emit(args, {"tenant_id": str(tenant_id), **asdict(report)}, text)
-    if not report.ok:
-        raise SystemExit(3)
-
-
-def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> None:
-    tenant_id = _tenant_id(settings, args.tenant)
-    lines = list(_owner_engine_run(settings, lambda engine: export_tenant(engine, tenant_id)))
-    args.out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    _emit(
-        args,
-        {"tenant_id": str(tenant_id), "file": str(args.out), "lines": len(lines)},
-        f"wrote {len(lines)} lines to {args.out}",
-    )
-
-
-def cmd_audit_public_key(args: argparse.Namespace, settings: Settings) -> None:
-    public = _signer(settings).public()
-    _emit(args, {"key_id": public.key_id, "public_key_pem": public.pem}, public.pem.rstrip())
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from hrvault.schema.build import build_schema
 
     sdl = str(build_schema())
-    _emit(args, {"schema": sdl}, sdl)
+    emit(args, {"schema": sdl}, sdl)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -283,15 +215,8 @@ def _parser() -> argparse.ArgumentParser:
     create_user_cmd.add_argument(
         "--role", action="append", default=[], help="role name, e.g. Owner (repeatable)"
     )
-    audit = commands.add_parser("audit", help="the tamper-evident audit log")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    command("checkpoint", cmd_audit_checkpoint, "sign every tenant's chain head", audit_commands)
-    verify = command("verify", cmd_audit_verify, "check a tenant's whole chain", audit_commands)
-    verify.add_argument("--tenant", required=True, help="tenant id or slug")
-    export = command("export", cmd_audit_export, "write a tenant's chain to a file", audit_commands)
-    export.add_argument("--tenant", required=True, help="tenant id or slug")
-    export.add_argument("--out", required=True, type=Path)
-    command("public-key", cmd_audit_public_key, "print the checkpoint key", audit_commands)
+    register_audit(commands, command)
+    register_keys(commands, command)
     return parser
 
 
@@ -302,13 +227,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.getLogger("hrvault").setLevel(settings.log_level)
         args.handler(args, settings)
-    except (ConfigError, EmbeddedDatabaseError, CommandError, HrvaultError, SigningKeyError) as exc:
+    except (
+        ConfigError,
+        EmbeddedDatabaseError,
+        CommandError,
+        HrvaultError,
+        SigningKeyError,
+        CryptoError,
+    ) as exc:
         code = exc.code.value if isinstance(exc, HrvaultError) else type(exc).__name__
         if args.json:
             print(json.dumps({"error": {"code": code, "message": str(exc)}}))
         else:
             print(f"hrvault: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, ConfigError) else 1
+        return 2 if isinstance(exc, ConfigError | MasterKeyError) else 1
     return 0
 
 

@@ -64,14 +64,26 @@ class Settings:
     audit_signing_key_file: Path | None = None
     """Ed25519 key signing audit checkpoints; default ``<data dir>/audit-signing-key.pem``."""
     audit_checkpoint_interval: int = 600
-
-    @property
-    def signing_key_path(self) -> Path:
-        return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
+    master_key: Secret | None = None
+    """``HRVAULT_MASTER_KEY``: master key versions given directly (base64); wins over the file."""
+    master_key_file: Path | None = None
+    """Key file of the ``local`` key provider; None means ``<data dir>/master.key``."""
+    key_cache_seconds: int = 300
+    """How long a process keeps an unwrapped tenant key before asking the provider again."""
+    key_cache_tenants: int = 1000
+    """How many tenants' unwrapped keys a process keeps at most."""
 
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
@@ -106,13 +118,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         choices = ", ".join(e.value for e in Environment)
         raise ConfigError(f"HRVAULT_ENV must be one of {choices}, got {raw_env!r}") from None
     data_dir_raw = env.get("HRVAULT_DATA_DIR", "").strip()
-    key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
+    signing_key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"HRVAULT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}"
         )
+    master_key = env.get("HRVAULT_MASTER_KEY", "").strip()
+    key_file = env.get("HRVAULT_MASTER_KEY_FILE", "").strip()
     return Settings(
         environment=environment,
         database_url=_database_url(env, "HRVAULT_DATABASE_URL"),
@@ -126,8 +140,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_page_size=_int(env, "HRVAULT_MAX_PAGE_SIZE", defaults.max_page_size, low=1, high=1000),
         db_pool_size=_int(env, "HRVAULT_DB_POOL_SIZE", defaults.db_pool_size, low=1, high=200),
         log_level=log_level,
-        audit_signing_key_file=Path(key_file).expanduser() if key_file else None,
+        audit_signing_key_file=Path(signing_key_file).expanduser() if signing_key_file else None,
         audit_checkpoint_interval=_int(
             env, "HRVAULT_AUDIT_CHECKPOINT_INTERVAL", 600, low=0, high=86400
+        ),
+        master_key=Secret(master_key) if master_key else None,
+        master_key_file=Path(key_file).expanduser() if key_file else None,
+        key_cache_seconds=_int(
+            env, "HRVAULT_KEY_CACHE_SECONDS", defaults.key_cache_seconds, low=1, high=86400
+        ),
+        key_cache_tenants=_int(
+            env, "HRVAULT_KEY_CACHE_TENANTS", defaults.key_cache_tenants, low=1, high=1_000_000
         ),
     )

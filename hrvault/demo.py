@@ -20,6 +20,7 @@ from hrvault.audit.system import ADMIN, record_system, user_created
 from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.auth.users import create_user
 from hrvault.config import Secret
+from hrvault.crypto.keyring import TenantKeyring
 from hrvault.models import (
     Absence,
     AbsenceStatus,
@@ -206,13 +207,15 @@ class _Builder:
         self.db.add(row)
 
 
-async def seed_company(db: AsyncSession, profile: CompanyProfile, now: datetime) -> list[DemoLogin]:
+async def seed_company(
+    db: AsyncSession, profile: CompanyProfile, now: datetime, keyring: TenantKeyring
+) -> list[DemoLogin]:
     """Create one demo company; does nothing (returns no logins) if it already exists."""
     if await find_tenant_by_slug(db, profile.slug) is not None:
         return []
     rng = random.Random(profile.slug)  # noqa: S311 - repeatable fake data, not secrets
     today = now.date()
-    tenant = await create_tenant(db, name=profile.name, slug=profile.slug, now=now)
+    tenant = await create_tenant(db, name=profile.name, slug=profile.slug, now=now, keyring=keyring)
     build = _Builder(db, tenant.id, now)
 
     offices = []

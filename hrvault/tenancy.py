@@ -1,4 +1,4 @@
-"""Provisioning a tenant: its registry row and the defaults every company starts with."""
+"""Provisioning a tenant: its registry row, its keys and the defaults every company starts with."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from hrvault.audit.chain import start_chain
 from hrvault.audit.records import Change, Entry
 from hrvault.audit.system import ADMIN, record_system
 from hrvault.auth.sessions import find_tenant_by_slug
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.rotation import ensure_tenant_keys
 from hrvault.db import bind_tenant
 from hrvault.errors import Conflict, bad_input, not_found
 from hrvault.models import AbsenceType, Tenant
@@ -38,7 +40,10 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63]
 
 
-async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: datetime) -> Tenant:
+async def create_tenant(
+    db: AsyncSession, *, name: str, slug: str | None, now: datetime, keyring: TenantKeyring
+) -> Tenant:
+    """Register a tenant with its first data and blind-index keys, in the caller's transaction."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise bad_input("name", "must be 1 to 200 characters")
@@ -52,6 +57,7 @@ async def create_tenant(db: AsyncSession, *, name: str, slug: str | None, now: d
     await bind_tenant(db, tenant.id)
     db.add(tenant)
     await db.flush()
+    await ensure_tenant_keys(db, keyring, tenant.id)
     for code, type_name, health, approval in DEFAULT_ABSENCE_TYPES:
         absence_type = AbsenceType(
             tenant_id=tenant.id,

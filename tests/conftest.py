@@ -7,12 +7,16 @@ data and the database is never reset between them.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -23,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hrvault.app import create_app
 from hrvault.clock import ManualClock
 from hrvault.config import Settings
-from hrvault.db import APP_ROLE, DatabaseUrls, create_engine
+from hrvault.crypto.keyring import TenantKeyring
+from hrvault.crypto.local_provider import create_key_file, read_key_file
+from hrvault.db import APP_ROLE, DatabaseUrls, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
 from tests.support import Api, StatementCounter, TenantFactory
@@ -57,7 +63,15 @@ def data_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def database(data_dir: Path) -> Iterator[DatabaseUrls]:
+def master_key_file(data_dir: Path) -> Path:
+    """The session's master key, generated now, where settings look for it by default."""
+    path = Settings(data_dir=data_dir).master_key_path
+    create_key_file(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database(data_dir: Path, master_key_file: Path) -> Iterator[DatabaseUrls]:
     """A migrated database: a fresh one on the configured server, else the embedded one."""
     configured = os.environ.get("HRVAULT_DATABASE_URL")
     if configured:
@@ -114,11 +128,51 @@ async def api(
 
 
 @pytest.fixture
-def tenants(app_engine: AsyncEngine, clock: ManualClock, api: Api) -> TenantFactory:
-    return TenantFactory(app_engine, clock, api)
+def keyring(app_engine: AsyncEngine, master_key_file: Path) -> TenantKeyring:
+    """A fresh keyring (empty cache, zero counters) over the session's master key file."""
+    return TenantKeyring(read_key_file(master_key_file), bookkeeping=session_factory(app_engine))
+
+
+@pytest.fixture
+def tenants(
+    app_engine: AsyncEngine, clock: ManualClock, api: Api, keyring: TenantKeyring
+) -> TenantFactory:
+    return TenantFactory(app_engine, clock, api, keyring)
 
 
 @pytest.fixture
 def statements(app_engine: AsyncEngine) -> Iterator[StatementCounter]:
     with StatementCounter(app_engine) as counter:
         yield counter
+
+
+@pytest.fixture
+def run(database: DatabaseUrls, data_dir: Path, master_key_file: Path) -> Any:
+    """``run(*args)``: ``hrvault ... --json`` in a subprocess on the test database.
+
+    Returns the exit status and the one JSON object the command printed.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
+    env["HRVAULT_MASTER_KEY_FILE"] = str(master_key_file)
+    if os.environ.get("HRVAULT_DATABASE_URL"):
+        env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
+    else:
+        env["HRVAULT_DATA_DIR"] = str(data_dir)
+
+    def run(
+        *args: str, stdin: str = "", extra_env: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [sys.executable, "-m", "hrvault.cli", *args, "--json"],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **(extra_env or {})},
+            timeout=120,
+            check=False,
+        )
+        lines = completed.stdout.strip().splitlines()
+        assert len(lines) == 1, completed.stdout + completed.stderr
+        return completed.returncode, json.loads(lines[0])
+
+    return run

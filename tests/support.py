@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hrvault.auth.users import create_user
 from hrvault.clock import ManualClock
 from hrvault.config import Secret
+from hrvault.crypto.keyring import TenantKeyring
 from hrvault.db import bind_tenant, session_factory
 from hrvault.models import (
     AbsenceType,
@@ -108,11 +109,14 @@ class TenantHandle:
 class TenantFactory:
     """Creates a tenant with an org (departments, offices, people) and a logged-in user."""
 
-    def __init__(self, engine: AsyncEngine, clock: ManualClock, api: Api) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: ManualClock, api: Api, keyring: TenantKeyring
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self._sessions = session_factory(engine)
         self._api = api
+        self._keyring = keyring
 
     async def create(
         self, *, employees: int = 4, name: str | None = None, roles: tuple[str, ...] = ("owner",)
@@ -122,7 +126,9 @@ class TenantFactory:
         now = self.clock.now()
         start = now.date() - timedelta(days=365)
         async with self._sessions() as db:
-            tenant = await create_tenant(db, name=name or slug, slug=slug, now=now)
+            tenant = await create_tenant(
+                db, name=name or slug, slug=slug, now=now, keyring=self._keyring
+            )
 
             def add(row: Tracked) -> None:
                 row.tenant_id = tenant.id  # type: ignore[attr-defined]

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hrvault.db import DatabaseUrls
 from tests.support import Api, error_codes
-
-
-@pytest.fixture
-def run(database: DatabaseUrls, data_dir: Path) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
-    if os.environ.get("HRVAULT_DATABASE_URL"):
-        env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
-    else:
-        env["HRVAULT_DATA_DIR"] = str(data_dir)
-
-    def run(
-        *args: str, stdin: str = "", extra_env: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-            [sys.executable, "-m", "hrvault.cli", *args, "--json"],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**env, **(extra_env or {})},
-            timeout=120,
-            check=False,
-        )
-        lines = completed.stdout.strip().splitlines()
-        assert len(lines) == 1, completed.stdout + completed.stderr
-        return completed.returncode, json.loads(lines[0])
-
-    return run
 
 
 async def test_tenant_and_user_created_from_the_command_line_can_log_in(run: Any, api: Api) -> None:

@@ -1,7 +1,7 @@
 """audit log
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004_keystore
 Create Date: 2026-11-28
 
 The per-tenant hash-chained audit log, its chain heads and signed checkpoints. Records are
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004_keystore"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The ``hrvault`` subcommands beyond the core ones, one module per area."""
