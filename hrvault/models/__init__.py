@@ -6,6 +6,7 @@ from hrvault.models.employee import Employee, Employment, JobAssignment, Reporti
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.tenant import Tenant
+from hrvault.models.throttle import CredentialBucket
 from hrvault.models.user import Session, User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AbsenceStatus",
     "AbsenceType",
     "Base",
+    "CredentialBucket",
     "Department",
     "Employee",
     "EmployeeStatus",
