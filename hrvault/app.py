@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.db import DatabaseUrls, create_engine, session_factory
@@ -19,6 +20,8 @@ from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
 from hrvault.schema.build import build_schema
 from hrvault.schema.view import HrvaultGraphQL
+
+THROTTLE_POOL_SIZE = 2
 
 
 def create_app(
@@ -37,11 +40,23 @@ def create_app(
     else:
         raise ValueError("create_app needs database URLs or an engine")
 
+    clock = clock or SystemClock()
+    # Credential attempts are counted on connections of their own: a request that holds
+    # its connection while it waits for one to count on can then never starve the pool
+    # it is waiting on.
+    throttle_engine = create_engine(app_engine.url, pool_size=THROTTLE_POOL_SIZE)
+    throttle = CredentialThrottle(
+        session_factory(throttle_engine),
+        clock,
+        per_account=settings.credential_limit_account,
+        per_address=settings.credential_limit_ip,
+    )
     graphql = HrvaultGraphQL(
-        build_schema(),
+        build_schema(settings),
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         sessions_factory=session_factory(app_engine),
+        throttle=throttle,
     )
 
     @contextlib.asynccontextmanager
@@ -50,6 +65,7 @@ def create_app(
         try:
             yield
         finally:
+            await throttle_engine.dispose()
             if owns_engine:
                 await app_engine.dispose()
 
@@ -59,10 +75,14 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            Middleware(SecurityHeadersMiddleware),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-        ],
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    return [
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hrvault.auth.principal import Principal
+from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.errors import Unauthenticated
@@ -28,6 +29,7 @@ class RequestContext:
     settings: Settings
     clock: Clock
     request_id: str
+    throttle: CredentialThrottle
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)

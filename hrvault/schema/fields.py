@@ -7,7 +7,9 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from hrvault.auth.throttle import CredentialKind
 from hrvault.permissions.access import Authenticated, Public
+from hrvault.schema.credentials import AccountOf, CredentialAttempt
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
@@ -26,8 +28,11 @@ def mutation(**options: Any) -> Callable[[Resolver], Resolver]:
     return decorator
 
 
-def public_mutation(**options: Any) -> Callable[[Resolver], Resolver]:
+def credential_mutation(
+    kind: CredentialKind, *, account: AccountOf, **options: Any
+) -> Callable[[Resolver], Resolver]:
+    """A public mutation that checks a secret: throttled, and once per request at most."""
     decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
-        permission_classes=[Public], **options
+        permission_classes=[Public], extensions=[CredentialAttempt(kind, account)], **options
     )
     return decorator

@@ -6,9 +6,13 @@ back, so a failed mutation writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 
 from hrvault.auth import sessions
+from hrvault.auth.throttle import CredentialKind
 from hrvault.config import Secret
 from hrvault.models import AbsenceStatus
 from hrvault.resolvers import absences, employees, jobs, org
@@ -41,9 +45,17 @@ from hrvault.schema.types.org import Department, Office
 from hrvault.schema.types.viewer import LoginPayload
 
 
+def _login_account(arguments: Mapping[str, Any]) -> str:
+    return f"{arguments['tenant']}\0{arguments['email']}"
+
+
 @strawberry.type
 class Mutation:
-    @fields.public_mutation(description="Open a session; the same answer for every failure.")
+    @fields.credential_mutation(
+        CredentialKind.LOGIN,
+        account=_login_account,
+        description="Open a session; the same answer for every failure.",
+    )
     async def login(self, info: Info, tenant: str, email: str, password: str) -> LoginPayload:
         ctx = info.context
         opened = await sessions.login(
@@ -55,7 +67,9 @@ class Mutation:
             client_ip=ctx.client_ip,
             user_agent=ctx.user_agent,
         )
-        set_session_cookie(ctx.response, opened.token.value, opened.expires_at - ctx.clock.now())
+        set_session_cookie(
+            ctx.response, ctx.request, opened.token.value, opened.expires_at - ctx.clock.now()
+        )
         return LoginPayload(
             token=opened.token.value.reveal(),
             expires_at=opened.expires_at,
@@ -66,7 +80,7 @@ class Mutation:
     async def logout(self, info: Info) -> bool:
         ctx = info.context
         await sessions.revoke_session(ctx.db, ctx.require_principal(), now=ctx.clock.now())
-        clear_session_cookie(ctx.response)
+        clear_session_cookie(ctx.response, ctx.request)
         return True
 
     @fields.mutation(description="End every session of the caller; returns how many ended.")
@@ -75,7 +89,7 @@ class Mutation:
         ended = await sessions.revoke_all_sessions(
             ctx.db, ctx.require_principal(), now=ctx.clock.now()
         )
-        clear_session_cookie(ctx.response)
+        clear_session_cookie(ctx.response, ctx.request)
         return ended
 
     @fields.mutation()
