@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.db import DatabaseUrls, create_engine, session_factory
 from hrvault.http.body_limit import BodySizeLimitMiddleware
+from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
@@ -81,8 +83,17 @@ def create_app(
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    return [
-        Middleware(RequestIdMiddleware),
-        Middleware(SecurityHeadersMiddleware),
-        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-    ]
+    """Outermost first. Proxy headers come first so that everything after sees the
+    client's own address and scheme (HSTS, ``__Host-`` cookies, throttling by address)."""
+    stack = []
+    if settings.trusted_proxies:
+        # X-Forwarded-Proto/For are believed only from these addresses; from anyone
+        # else they are ignored, so a client cannot claim HTTPS or another address.
+        stack.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
+    stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
+    if settings.cors_origins:
+        stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
+    stack.append(Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes))
+    return stack
