@@ -13,6 +13,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -150,7 +151,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 if result.errors and context.is_mutation:
                     await db.rollback()
                 else:
-                    await db.commit()
+                    await self._commit(db, result)
             except HTTPException:
                 await db.rollback()
                 raise
@@ -170,6 +171,22 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                     data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
                 )
         return result
+
+    @staticmethod
+    async def _commit(db: AsyncSession, result: ExecutionResult) -> None:
+        """Commit a successful mutation, or what a query wrote (its last-seen time).
+
+        When one root field of a query fails in a way that voids the whole result,
+        graphql-core cancels its siblings, possibly in the middle of a statement, and
+        the transaction is broken. The result already carries the error that says why,
+        and a query writes nothing that must survive, so it is rolled back instead.
+        """
+        try:
+            await db.commit()
+        except SQLAlchemyError:
+            if not result.errors:
+                raise
+            await db.rollback()
 
     async def process_result(
         self, request: Request, result: ExecutionResult
