@@ -57,7 +57,7 @@ FINGERPRINTED = (
     "credential_buckets",
 )
 FUZZ = settings(
-    max_examples=150,
+    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -319,7 +319,7 @@ async def test_random_variables_get_clean_answers(
     await target.send(document, variables=variables, operationName=operation_name)
 
 
-@settings(FUZZ, max_examples=50)  # each one checks a password hash
+@settings(FUZZ, max_examples=25)  # each one checks a password hash
 @given(tenant=strings, email=strings, password=strings)
 async def test_random_credentials_get_the_one_login_failure(
     target: Target, tenant: str, email: str, password: str
