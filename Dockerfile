@@ -2,6 +2,8 @@
 # `hrvault migrate`) and HRVAULT_APP_DATABASE_URL (the unprivileged hrvault_app role).
 # It refuses to start without its master key: HRVAULT_MASTER_KEY from a secret store, or
 # a key file mounted at HRVAULT_MASTER_KEY_FILE, owned by the hrvault user, mode 0600.
+# In production it serves HTTPS only: mount a certificate and key and set HRVAULT_TLS_CERT
+# and HRVAULT_TLS_KEY, or name the TLS-terminating proxies in HRVAULT_TRUSTED_PROXIES.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,8 +22,9 @@ RUN pip install --no-compile . && rm -rf /root/.cache
 
 USER hrvault
 EXPOSE 8000
+# The probe stays on the loopback, where the certificate's name cannot match anyway.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+    CMD python -c "import os,ssl,sys,urllib.request as u; s='https' if os.environ.get('HRVAULT_TLS_CERT') else 'http'; sys.exit(u.urlopen(s+'://127.0.0.1:8000/readyz', timeout=2, context=ssl._create_unverified_context()).status != 200)"
 
 ENTRYPOINT ["hrvault"]
 CMD ["serve"]

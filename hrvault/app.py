@@ -19,15 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
+from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import load_key_provider
 from hrvault.db import DatabaseUrls, create_engine, session_factory
 from hrvault.http.body_limit import BodySizeLimitMiddleware
+from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
@@ -35,6 +38,7 @@ from hrvault.schema.build import build_schema
 from hrvault.schema.view import HrvaultGraphQL
 
 logger = logging.getLogger(__name__)
+THROTTLE_POOL_SIZE = 2
 
 
 def create_app(
@@ -62,13 +66,23 @@ def create_app(
     )
     clock = clock or SystemClock()
     signer = load_or_create_signer(settings.signing_key_path)
-
+    # Credential attempts are counted on connections of their own: a request that holds
+    # its connection while it waits for one to count on can then never starve the pool
+    # it is waiting on.
+    throttle_engine = create_engine(app_engine.url, pool_size=THROTTLE_POOL_SIZE)
+    throttle = CredentialThrottle(
+        session_factory(throttle_engine),
+        clock,
+        per_account=settings.credential_limit_account,
+        per_address=settings.credential_limit_ip,
+    )
     graphql = HrvaultGraphQL(
-        build_schema(),
+        build_schema(settings),
         settings=settings,
         clock=clock,
         sessions_factory=session_factory(app_engine),
         audit_keys=signer.public(),
+        throttle=throttle,
     )
 
     @contextlib.asynccontextmanager
@@ -98,7 +112,7 @@ def create_app(
             for duty in duties:
                 duty.cancel()
             await asyncio.gather(*duties, return_exceptions=True)
-            for extra in (owner_engine, key_engine):
+            for extra in (owner_engine, key_engine, throttle_engine):
                 if extra is not None:
                     await extra.dispose()
             if owns_engine:
@@ -110,10 +124,23 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            Middleware(SecurityHeadersMiddleware),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-        ],
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first. Proxy headers come first so that everything after sees the
+    client's own address and scheme (HSTS, ``__Host-`` cookies, throttling by address)."""
+    stack = []
+    if settings.trusted_proxies:
+        # X-Forwarded-Proto/For are believed only from these addresses; from anyone
+        # else they are ignored, so a client cannot claim HTTPS or another address.
+        stack.append(
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+        )
+    stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
+    if settings.cors_origins:
+        stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
+    stack.append(Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes))
+    return stack

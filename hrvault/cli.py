@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
+import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from hrvault.commands.common import (
     with_keys,
 )
 from hrvault.commands.keys import register as register_keys
-from hrvault.config import ConfigError, Secret, Settings, load_settings
+from hrvault.config import ConfigError, Secret, Settings, check_can_serve, load_settings
 from hrvault.crypto.errors import CryptoError, MasterKeyError
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import (
@@ -46,6 +48,10 @@ from hrvault.migrate import migrate
 from hrvault.permissions.membership import assign_role, find_role
 from hrvault.resolvers.validation import parse_id
 from hrvault.tenancy import create_tenant, resolve_tenant
+
+# Options that are settings too: given on the command line, they stand in for the
+# variable and are checked by the same code.
+OPTION_SETTINGS = {"tls_cert": "HRVAULT_TLS_CERT", "tls_key": "HRVAULT_TLS_KEY"}
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -111,7 +117,30 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     sys.exit(0)
 
 
-def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None:
+def _url(settings: Settings, host: str, port: int) -> str:
+    return f"{'https' if settings.tls else 'http'}://{host}:{port}/graphql"
+
+
+TlsFactory = Callable[[uvicorn.Config, Callable[[], ssl.SSLContext]], ssl.SSLContext]
+
+
+def _tls_factory(settings: Settings) -> TlsFactory | None:
+    """uvicorn's own TLS options cannot set a minimum version; hrvault's context has it."""
+    from hrvault.http.tls import server_tls_context
+
+    if settings.tls is None:
+        return None
+    context = server_tls_context(settings.tls)
+
+    def factory(config: uvicorn.Config, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+        return context
+
+    return factory
+
+
+def _serve(
+    settings: Settings, urls: DatabaseUrls, host: str, port: int, tls: TlsFactory | None
+) -> None:
     from hrvault.app import create_app
 
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into a normal exit
@@ -122,17 +151,22 @@ def _serve(settings: Settings, urls: DatabaseUrls, host: str, port: int) -> None
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # Proxy headers are handled inside the app, for HRVAULT_TRUSTED_PROXIES only.
         proxy_headers=False,
         server_header=False,
+        ssl_context_factory=tls,
     )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    check_can_serve(settings)
+    tls = _tls_factory(settings)
     urls = resolve_database(settings)
     with_keys(settings, urls, nothing)  # a missing or wrong master key stops us here
     host, port = args.host or settings.host, args.port or settings.port
-    emit(args, {"url": f"http://{host}:{port}/graphql"}, f"serving on http://{host}:{port}/graphql")
-    _serve(settings, urls, host, port)
+    url = _url(settings, host, port)
+    emit(args, {"url": url}, f"serving on {url}")
+    _serve(settings, urls, host, port, tls)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -140,6 +174,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.data_dir:
         settings = replace(settings, data_dir=args.data_dir)
+    if not args.no_serve:
+        check_can_serve(settings)
+    tls = None if args.no_serve else _tls_factory(settings)
     urls = resolve_database(settings)
     migrate(urls.owner)
     if settings.master_key is None and not settings.master_key_path.exists():
@@ -154,7 +191,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     created = in_keyed_transaction(settings, urls, seed)
     host, port = args.host or settings.host, args.port or settings.port
-    url = f"http://{host}:{port}/graphql"
+    url = _url(settings, host, port)
     logins = [
         {"tenant": slug, "persona": persona, "email": f"{persona}@{slug}.example"}
         for slug in (ACME.slug, GLOBEX.slug)
@@ -168,7 +205,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     payload = {"url": url, "created": bool(created), "logins": logins, "password": DEMO_PASSWORD}
     emit(args, payload, "\n".join(lines))
     if not args.no_serve:
-        _serve(settings, urls, host, port)
+        _serve(settings, urls, host, port, tls)
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
@@ -191,6 +228,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "run the API server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", help="certificate chain (PEM): serve HTTPS")
+    serve.add_argument("--tls-key", help="private key (PEM) of the certificate")
     command("migrate", cmd_migrate, "bring the database schema up to date")
     demo = command("demo", cmd_demo, "run the API with two demo companies")
     demo.add_argument("--host")
@@ -220,11 +259,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _environment(args: argparse.Namespace) -> Mapping[str, str]:
+    given = {
+        name: str(getattr(args, option))
+        for option, name in OPTION_SETTINGS.items()
+        if getattr(args, option, None)
+    }
+    return {**os.environ, **given}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings()
+        settings = load_settings(_environment(args))
         logging.getLogger("hrvault").setLevel(settings.log_level)
         args.handler(args, settings)
     except (

@@ -6,13 +6,17 @@ surfacing later as a confusing failure in the middle of a request.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
+
+from hrvault.buckets import Rate
 
 
 class ConfigError(Exception):
@@ -48,6 +52,27 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """The certificate chain and private key ``hrvault serve`` speaks HTTPS with."""
+
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
+class GraphQLLimits:
+    """Bounds on one GraphQL request; a document over any of them never executes."""
+
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_directives: int = 50
+    max_cost: int = 5000
+    """Fields asked for, with everything under a ``first:`` multiplied by the page size."""
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment = Environment.DEVELOPMENT
     database_url: Secret | None = None
@@ -72,6 +97,18 @@ class Settings:
     """How long a process keeps an unwrapped tenant key before asking the provider again."""
     key_cache_tenants: int = 1000
     """How many tenants' unwrapped keys a process keeps at most."""
+    tls: TlsFiles | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of proxies whose ``X-Forwarded-Proto/For`` are believed."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins that may call the API with credentials; none by default."""
+    graphql: GraphQLLimits = field(default_factory=GraphQLLimits)
+    credential_limit_account: Rate = field(default_factory=lambda: Rate(5, 300))
+    """Credential attempts (login, later TOTP) per account: 5, then one per minute."""
+    credential_limit_ip: Rate = field(default_factory=lambda: Rate(50, 300))
+    """Credential attempts per client address (IPv6: per /64), whatever the account."""
+    request_limit: Rate = field(default_factory=lambda: Rate(600, 60))
+    """GraphQL requests per principal (or per client address before login), per process."""
 
     @property
     def is_production(self) -> bool:
@@ -86,6 +123,16 @@ class Settings:
         return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
 
 
+def check_can_serve(settings: Settings) -> None:
+    """Production never serves plain HTTP, unless named proxies terminate TLS in front."""
+    if settings.is_production and settings.tls is None and not settings.trusted_proxies:
+        raise ConfigError(
+            "HRVAULT_ENV=production will not serve plain HTTP: give a certificate and key "
+            "(HRVAULT_TLS_CERT and HRVAULT_TLS_KEY, or --tls-cert and --tls-key), or list the "
+            "proxies that terminate TLS in front of it in HRVAULT_TRUSTED_PROXIES"
+        )
+
+
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -97,6 +144,114 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: Rate) -> Rate:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    count, slash, seconds = raw.partition("/")
+    try:
+        if not slash:
+            raise ValueError(raw)
+        rate = Rate(int(count), float(seconds))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be COUNT/SECONDS with both positive, like {default}, got {raw!r}"
+        ) from None
+    return rate
+
+
+def _list(env: Mapping[str, str], name: str) -> list[str]:
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def _tls(env: Mapping[str, str]) -> TlsFiles | None:
+    cert = env.get("HRVAULT_TLS_CERT", "").strip()
+    key = env.get("HRVAULT_TLS_KEY", "").strip()
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise ConfigError(
+            "HRVAULT_TLS_CERT and HRVAULT_TLS_KEY (--tls-cert, --tls-key) go together; "
+            "only one of them is set"
+        )
+    files = TlsFiles(cert=Path(cert).expanduser(), key=Path(key).expanduser())
+    for name, path in (("HRVAULT_TLS_CERT", files.cert), ("HRVAULT_TLS_KEY", files.key)):
+        if not path.is_file():
+            raise ConfigError(f"{name}: no readable file at {path}")
+    return files
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    proxies = []
+    for item in _list(env, "HRVAULT_TRUSTED_PROXIES"):
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                "HRVAULT_TRUSTED_PROXIES lists IP addresses or networks (10.0.0.0/8), "
+                f"never host names or '*'; got {item!r}"
+            ) from None
+    return tuple(proxies)
+
+
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _cors_origins(env: Mapping[str, str], environment: Environment) -> tuple[str, ...]:
+    """Exact origins only: a wildcard would hand every site the users' credentials."""
+    origins = []
+    for item in _list(env, "HRVAULT_CORS_ORIGINS"):
+        parts = urlsplit(item.lower())
+        plain_http_allowed = (
+            parts.hostname in _LOOPBACK_HOSTS and environment is not Environment.PRODUCTION
+        )
+        if (
+            not parts.hostname
+            or parts.scheme not in {"https", "http"}
+            or (parts.scheme == "http" and not plain_http_allowed)
+            or parts.path not in {"", "/"}
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+        ):
+            raise ConfigError(
+                "HRVAULT_CORS_ORIGINS lists exact origins like https://app.example.com "
+                "(http only for localhost outside production; no '*', paths or queries); "
+                f"got {item!r}"
+            )
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
+
+
+def _graphql_limits(env: Mapping[str, str]) -> GraphQLLimits:
+    d = GraphQLLimits()
+    return GraphQLLimits(
+        max_depth=_int(env, "HRVAULT_GRAPHQL_MAX_DEPTH", d.max_depth, low=1, high=100),
+        max_aliases=_int(env, "HRVAULT_GRAPHQL_MAX_ALIASES", d.max_aliases, low=0, high=1000),
+        max_tokens=_int(env, "HRVAULT_GRAPHQL_MAX_TOKENS", d.max_tokens, low=100, high=100_000),
+        max_directives=_int(
+            env, "HRVAULT_GRAPHQL_MAX_DIRECTIVES", d.max_directives, low=0, high=1000
+        ),
+        max_cost=_int(env, "HRVAULT_GRAPHQL_MAX_COST", d.max_cost, low=1, high=10_000_000),
+        timeout_seconds=_float(
+            env, "HRVAULT_GRAPHQL_TIMEOUT_SECONDS", d.timeout_seconds, low=0.1, high=300
+        ),
+    )
 
 
 def _database_url(env: Mapping[str, str], name: str) -> Secret | None:
@@ -152,4 +307,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         key_cache_tenants=_int(
             env, "HRVAULT_KEY_CACHE_TENANTS", defaults.key_cache_tenants, low=1, high=1_000_000
         ),
+        tls=_tls(env),
+        trusted_proxies=_trusted_proxies(env),
+        cors_origins=_cors_origins(env, environment),
+        graphql=_graphql_limits(env),
+        credential_limit_account=_rate(
+            env, "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT", defaults.credential_limit_account
+        ),
+        credential_limit_ip=_rate(env, "HRVAULT_CREDENTIAL_LIMIT_IP", defaults.credential_limit_ip),
+        request_limit=_rate(env, "HRVAULT_REQUEST_LIMIT", defaults.request_limit),
     )

@@ -19,6 +19,23 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    # The HTTP request itself is refused before any GraphQL runs.
+    BAD_REQUEST = "BAD_REQUEST"
+    BATCH_NOT_ALLOWED = "BATCH_NOT_ALLOWED"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    RATE_LIMITED = "RATE_LIMITED"
+    # A document over one of the limits never executes.
+    TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - GraphQL tokens, not secrets
+    DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
+    ALIAS_LIMIT_EXCEEDED = "ALIAS_LIMIT_EXCEEDED"
+    DIRECTIVE_LIMIT_EXCEEDED = "DIRECTIVE_LIMIT_EXCEEDED"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    CREDENTIAL_OPERATION_REPEATED = "CREDENTIAL_OPERATION_REPEATED"
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    OPERATION_TIMED_OUT = "OPERATION_TIMED_OUT"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 class HrvaultError(Exception):
@@ -53,6 +70,27 @@ class BadUserInput(HrvaultError):
 
 class Conflict(HrvaultError):
     code = ErrorCode.CONFLICT
+
+
+class CostLimitExceeded(HrvaultError):
+    code = ErrorCode.COST_LIMIT_EXCEEDED
+
+
+class OperationTimedOut(HrvaultError):
+    code = ErrorCode.OPERATION_TIMED_OUT
+
+
+class TooManyAttempts(HrvaultError):
+    """Credential attempts are throttled; ``retryAfterSeconds`` says when to try again."""
+
+    code = ErrorCode.TOO_MANY_ATTEMPTS
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"too many attempts; try again in {retry_after_seconds} seconds",
+            retryAfterSeconds=retry_after_seconds,
+        )
+        self.retry_after_seconds = retry_after_seconds
 
 
 def not_found(kind: str) -> NotFound:

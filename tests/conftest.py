@@ -7,6 +7,7 @@ data and the database is never reset between them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -14,7 +15,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from hrvault.crypto.local_provider import create_key_file, read_key_file
 from hrvault.db import APP_ROLE, DatabaseUrls, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
-from tests.support import Api, StatementCounter, TenantFactory
+from tests.support import Api, StatementCounter, TenantFactory, random_address
 
 
 async def _create_database(server: URL, name: str) -> None:
@@ -119,12 +121,37 @@ async def api(
     settings: Settings, app_engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[Api]:
     app = create_app(settings, engine=app_engine, clock=clock)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, client=random_address())
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="https://hrvault.test") as client,
     ):
         yield Api(client)
+
+
+OpenApi = Callable[..., AbstractAsyncContextManager[Api]]
+
+
+@pytest.fixture
+def open_api(app_engine: AsyncEngine, clock: ManualClock) -> OpenApi:
+    """An API client for an app built from other settings, or seen from another address."""
+
+    @contextlib.asynccontextmanager
+    async def open_api(
+        settings: Settings,
+        *,
+        client: tuple[str, int] | None = None,
+        base_url: str = "https://hrvault.test",
+    ) -> AsyncIterator[Api]:
+        app = create_app(settings, engine=app_engine, clock=clock)
+        transport = httpx.ASGITransport(app=app, client=client or random_address())
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url=base_url) as http,
+        ):
+            yield Api(http)
+
+    return open_api
 
 
 @pytest.fixture

@@ -36,6 +36,13 @@ from hrvault.tenancy import create_tenant
 PASSWORD = "correct horse battery staple"
 
 
+def random_address() -> tuple[str, int]:
+    """A client address of its own: credential attempts are counted per address in the
+    shared database, so tests that fail logins must not share one."""
+    octets = [secrets.randbelow(256), secrets.randbelow(256), secrets.randbelow(254) + 1]
+    return (f"10.{octets[0]}.{octets[1]}.{octets[2]}", 50000)
+
+
 class Api:
     """Posts GraphQL documents to the app over HTTP, as a browser or integration would."""
 

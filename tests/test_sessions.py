@@ -35,7 +35,7 @@ async def test_login_sets_a_strict_cookie_and_stores_only_a_hash(
     response = await api.post(LOGIN, {"t": tenant.slug, "e": tenant.email, "p": PASSWORD})
     token = response.json()["data"]["login"]["token"]
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"hrvault_session={token};")
+    assert cookie.startswith(f"__Host-hrvault_session={token};")  # the API is on HTTPS
     for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
         assert attribute.lower() in cookie.lower()
     async with owner_engine.connect() as conn:
@@ -52,7 +52,7 @@ async def test_login_sets_a_strict_cookie_and_stores_only_a_hash(
 async def test_the_cookie_alone_authenticates(api: Api, tenants: TenantFactory) -> None:
     tenant = await tenants.create(employees=1)
     await api.post(LOGIN, {"t": tenant.slug, "e": tenant.email, "p": PASSWORD})
-    assert api.client.cookies.get("hrvault_session")
+    assert api.client.cookies.get("__Host-hrvault_session")
     body = await api.gql(ME)
     assert body["data"]["me"]["displayName"] == "First00000 Last00000"
 

@@ -77,6 +77,9 @@ async def login(
     user_agent: str | None,
 ) -> NewSession:
     """Check the credentials and open a session; every failure answers the same way."""
+    if any(ord(c) < 32 for c in tenant_slug + email):
+        # No slug or email holds control characters, and PostgreSQL refuses NUL outright.
+        raise Unauthenticated(LOGIN_FAILED)
     tenant = await find_tenant_by_slug(db, tenant_slug)
     user: User | None = None
     if tenant is not None:

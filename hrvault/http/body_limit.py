@@ -6,23 +6,16 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hrvault.errors import ErrorCode
+from hrvault.http.refusals import refusal_response
+
 
 class _BodyTooLarge(Exception):
     pass
 
 
 def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": f"request body exceeds {limit} bytes",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                }
-            ]
-        },
-        status_code=413,
-    )
+    return refusal_response(413, ErrorCode.PAYLOAD_TOO_LARGE, f"request body exceeds {limit} bytes")
 
 
 class BodySizeLimitMiddleware:

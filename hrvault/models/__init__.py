@@ -8,6 +8,7 @@ from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.models.tenant import Tenant
+from hrvault.models.throttle import CredentialBucket
 from hrvault.models.user import Session, User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "AuditHead",
     "AuditRecord",
     "Base",
+    "CredentialBucket",
     "Department",
     "Employee",
     "EmployeeStatus",

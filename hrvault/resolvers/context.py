@@ -15,6 +15,7 @@ from hrvault.audit.collector import AuditTrail
 from hrvault.audit.records import Origin
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth.principal import Principal
+from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.errors import Unauthenticated
@@ -35,6 +36,7 @@ class RequestContext:
     sessions: async_sessionmaker[AsyncSession]
     """For the few records that must outlive a rolled-back request (refused logins)."""
     audit_keys: PublicAuditKey
+    throttle: CredentialThrottle
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)

@@ -85,6 +85,8 @@ async def list_employees(
         raise bad_input("first", f"must be between 1 and {limit}")
     if where.search is not None and len(where.search) > 100:
         raise bad_input("filter.search", "must be at most 100 characters")
+    if where.search is not None and any(ord(c) < 32 for c in where.search):
+        raise bad_input("filter.search", "must not contain control characters")
     statement = _filtered(ctx, where)
     if after is not None:
         cursor = EmployeeCursor.decode(after)

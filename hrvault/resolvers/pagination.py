@@ -30,6 +30,10 @@ class EmployeeCursor:
             if not text.startswith(_PREFIX):
                 raise ValueError(cursor)
             last_name, first_name, row_id = json.loads(text[len(_PREFIX) :])
-            return cls(str(last_name), str(first_name), uuid.UUID(row_id))
+            decoded = cls(str(last_name), str(first_name), uuid.UUID(row_id))
+            # Stored names never hold control characters, and PostgreSQL refuses NUL.
+            if any(ord(c) < 32 for c in decoded.last_name + decoded.first_name):
+                raise ValueError(cursor)
+            return decoded
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise bad_input("after", "is not a cursor returned by this list") from None

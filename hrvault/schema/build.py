@@ -12,7 +12,9 @@ from strawberry.types.execution import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from hrvault.audit.extension import AuditTrailExtension
+from hrvault.config import Settings
 from hrvault.schema.checks import check_declared_access
+from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
 
@@ -56,11 +58,16 @@ class HrvaultSchema(strawberry.Schema):
         """Errors are logged once, by the HTTP view, with the request id and without values."""
 
 
-def build_schema(**overrides: Any) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None, **overrides: Any) -> strawberry.Schema:
+    """The schema with the request limits of ``settings`` (the defaults when None)."""
+    settings = settings or Settings()
+    limits = settings.graphql
+    rules = validation_rules(limits, introspection=not settings.is_production)
     schema = HrvaultSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
+            lambda: RequestLimits(limits, rules, settings.max_page_size),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             MarkOperationKind,

@@ -12,10 +12,16 @@ from hrvault.errors import ErrorCode, HrvaultError
 logger = logging.getLogger("hrvault.errors")
 
 INTERNAL_MESSAGE = "internal server error; quote the request id when reporting it"
+# graphql-core ends a message with its guesses at what was meant: " Did you mean 'x'?"
+SUGGESTION = " Did you mean "
+# The parser's words when it stops at the token limit (graphql-core's parser.py).
+TOKEN_LIMIT_MESSAGE = "Document contains more than"  # noqa: S105 - not a secret
 
 
 def _code_for_request_error(message: str) -> ErrorCode:
     """Errors raised before execution carry no original exception; sort them by kind."""
+    if message.startswith("Syntax Error") and TOKEN_LIMIT_MESSAGE in message:
+        return ErrorCode.TOKEN_LIMIT_EXCEEDED
     if message.startswith("Syntax Error"):
         return ErrorCode.GRAPHQL_PARSE_FAILED
     if message.startswith("Variable "):
@@ -23,7 +29,16 @@ def _code_for_request_error(message: str) -> ErrorCode:
     return ErrorCode.GRAPHQL_VALIDATION_FAILED
 
 
-def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+def without_suggestions(message: str) -> str:
+    """The message without its "Did you mean …?" tail, which would name schema members
+    (fields, arguments, enum values) that introspection is meant to keep private."""
+    head, found, _ = message.partition(SUGGESTION)
+    return head if found else message
+
+
+def format_error(
+    error: GraphQLError, request_id: str, *, hide_suggestions: bool = False
+) -> dict[str, Any]:
     original = error.original_error
     if original is None or isinstance(original, (HrvaultError, GraphQLError)):
         formatted = error.formatted
@@ -31,6 +46,8 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         if "code" not in extensions:
             extensions["code"] = _code_for_request_error(error.message).value
         formatted["extensions"] = extensions
+        if hide_suggestions:
+            formatted["message"] = without_suggestions(formatted["message"])
         return dict(formatted)
     logger.error(
         "unexpected error in request %s at %s",

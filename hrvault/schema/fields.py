@@ -2,7 +2,8 @@
 
 ``access`` is ``Authenticated`` unless said otherwise: per-person checks then happen on
 the data itself (field guards, mutation checks). Administration passes
-``access=requires(Ability...)``; the handful of pre-login operations use ``public_mutation``.
+``access=requires(Ability...)``. The pre-login operations that check a secret are
+``credential_mutation``s: public, throttled, and at most one per request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.permission import BasePermission
 
+from hrvault.auth.throttle import CredentialKind
 from hrvault.permissions.access import Authenticated, Public
+from hrvault.schema.credentials import AccountOf, CredentialAttempt
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
@@ -36,5 +39,11 @@ def mutation(
     return decorator
 
 
-def public_mutation(**options: Any) -> Callable[[Resolver], Resolver]:
-    return mutation(access=Public, **options)
+def credential_mutation(
+    kind: CredentialKind, *, account: AccountOf, **options: Any
+) -> Callable[[Resolver], Resolver]:
+    """A public mutation that checks a secret: throttled, and once per request at most."""
+    decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
+        permission_classes=[Public], extensions=[CredentialAttempt(kind, account)], **options
+    )
+    return decorator

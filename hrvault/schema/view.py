@@ -1,14 +1,23 @@
-"""The GraphQL HTTP endpoint: one principal and one tenant-bound transaction per request."""
+"""The GraphQL HTTP endpoint: one principal and one tenant-bound transaction per request.
+
+What the endpoint accepts is deliberately narrow: one operation per request as a JSON
+object (no batches), ``application/json`` for POST and queries only over GET (the
+library's rules), no multipart: a multipart POST is a request a browser sends cross-site
+without a preflight, so it would open a CSRF path for cookie-authenticated users.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -16,14 +25,18 @@ from strawberry.types import ExecutionResult
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions
+from hrvault.auth.rate_limit import RequestRateLimiter
+from hrvault.auth.throttle import CredentialThrottle, client_network
+from hrvault.buckets import whole_seconds
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import Unauthenticated
+from hrvault.errors import ErrorCode, OperationTimedOut, Unauthenticated
+from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
-from hrvault.schema.cookies import SESSION_COOKIE
+from hrvault.schema.cookies import session_cookie_name
 from hrvault.schema.errors import format_error
 
 
@@ -32,7 +45,14 @@ def _presented_token(request: Request) -> str | None:
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         return token.strip() if scheme.lower() == "bearer" else ""
-    return request.cookies.get(SESSION_COOKIE)
+    return request.cookies.get(session_cookie_name(request))
+
+
+def _rate_key(context: RequestContext) -> str:
+    """Who a request counts against: its user, or its address before login."""
+    if context.principal is not None:
+        return f"principal:{context.principal.tenant_id}:{context.principal.actor_id}"
+    return f"address:{client_network(context.client_ip)}"
 
 
 class HrvaultGraphQL(GraphQL[RequestContext, None]):
@@ -44,16 +64,44 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         clock: Clock,
         sessions_factory: async_sessionmaker[AsyncSession],
         audit_keys: PublicAuditKey,
+        throttle: CredentialThrottle,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
+            multipart_uploads_enabled=False,
         )
         self._settings = settings
         self._clock = clock
         self._sessions = sessions_factory
         self._audit_keys = audit_keys
+        self._throttle = throttle
+        self._rate = RequestRateLimiter(settings.request_limit, clock)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refusals, ours or the library's, answer in GraphQL's error shape."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refusal:
+            response = response_for(refusal)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch."""
+        value = super().decode_json(data)
+        if isinstance(value, list):
+            raise RequestRefused(
+                400,
+                ErrorCode.BATCH_NOT_ALLOWED,
+                "send one GraphQL request as a JSON object; batches (JSON arrays) are refused",
+            )
+        if not isinstance(value, dict):
+            raise RequestRefused(400, ErrorCode.BAD_REQUEST, "expected a JSON object")
+        return value
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         return RequestContext(
@@ -64,6 +112,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             request_id=request.state.request_id,
             sessions=self._sessions,
             audit_keys=self._audit_keys,
+            throttle=self._throttle,
         )
 
     async def _authenticate(self, context: RequestContext) -> None:
@@ -91,22 +140,50 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             user_id=principal.actor_id,
         )
 
+    def _count_request(self, context: RequestContext) -> None:
+        wait = self._rate.take(_rate_key(context))
+        if wait is not None:
+            seconds = whole_seconds(wait)
+            raise RequestRefused(
+                429,
+                ErrorCode.RATE_LIMITED,
+                f"too many requests; try again in {seconds} seconds",
+                retry_after=seconds,
+            )
+
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Run the operation inside the request's transaction; errors in a mutation undo it."""
+        """Run the operation inside the request's transaction; errors in a mutation undo it.
+
+        The whole of it runs under the execution timeout; a timed-out request is rolled
+        back like any failed one.
+        """
         context: RequestContext = kwargs["context"]
+        timeout = self._settings.graphql.timeout_seconds
         async with self._sessions() as db:
             context.db = db
             context.reader = Reader(db)
             try:
-                await self._authenticate(context)
-                result = await super().execute_single(*args, **kwargs)
+                async with asyncio.timeout(timeout):
+                    await self._authenticate(context)
+                    self._count_request(context)
+                    result = await super().execute_single(*args, **kwargs)
                 if result.errors and context.is_mutation:
                     await db.rollback()
                 else:
-                    await db.commit()
+                    await self._commit(db, result)
             except HTTPException:
                 await db.rollback()
                 raise
+            except TimeoutError:
+                await db.rollback()
+                timed_out = OperationTimedOut(
+                    f"the request ran longer than {timeout:g} seconds and was stopped; "
+                    "nothing it did was kept",
+                    limitSeconds=timeout,
+                )
+                return ExecutionResult(
+                    data=None, errors=[GraphQLError(timed_out.message, original_error=timed_out)]
+                )
             except Exception as exc:  # masked and logged with the request id by format_error
                 await db.rollback()
                 return ExecutionResult(
@@ -114,13 +191,32 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 )
         return result
 
+    @staticmethod
+    async def _commit(db: AsyncSession, result: ExecutionResult) -> None:
+        """Commit a successful mutation, or what a query wrote (its last-seen time).
+
+        When one root field of a query fails in a way that voids the whole result,
+        graphql-core cancels its siblings, possibly in the middle of a statement, and
+        the transaction is broken. The result already carries the error that says why,
+        and a query writes nothing that must survive, so it is rolled back instead.
+        """
+        try:
+            await db.commit()
+        except SQLAlchemyError:
+            if not result.errors:
+                raise
+            await db.rollback()
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             request_id = request.state.request_id
-            response["errors"] = [format_error(e, request_id) for e in result.errors]
+            hide = self._settings.is_production
+            response["errors"] = [
+                format_error(e, request_id, hide_suggestions=hide) for e in result.errors
+            ]
         if result.extensions:
             response["extensions"] = result.extensions
         return response

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 
 from hrvault.audit.auth_events import ADMIN, open_session, record_failed_login
 from hrvault.audit.records import Change, Entry
 from hrvault.auth import sessions
+from hrvault.auth.throttle import CredentialKind
 from hrvault.config import Secret
 from hrvault.schema import fields
 from hrvault.schema.cookies import clear_session_cookie, set_session_cookie
@@ -14,9 +18,17 @@ from hrvault.schema.types.base import Info
 from hrvault.schema.types.viewer import LoginPayload
 
 
+def _login_account(arguments: Mapping[str, Any]) -> str:
+    return f"{arguments['tenant']}\0{arguments['email']}"
+
+
 @strawberry.type
 class SessionMutations:
-    @fields.public_mutation(description="Open a session; the same answer for every failure.")
+    @fields.credential_mutation(
+        CredentialKind.LOGIN,
+        account=_login_account,
+        description="Open a session; the same answer for every failure.",
+    )
     async def login(self, info: Info, tenant: str, email: str, password: str) -> LoginPayload:
         ctx = info.context
         try:
@@ -24,7 +36,9 @@ class SessionMutations:
         except sessions.LoginFailed as failed:
             await record_failed_login(ctx, failed, email)
             raise
-        set_session_cookie(ctx.response, opened.token.value, opened.expires_at - ctx.clock.now())
+        set_session_cookie(
+            ctx.response, ctx.request, opened.token.value, opened.expires_at - ctx.clock.now()
+        )
         return LoginPayload(
             token=opened.token.value.reveal(),
             expires_at=opened.expires_at,
@@ -39,7 +53,7 @@ class SessionMutations:
             ctx.db, principal.tenant_id, principal.session_id, now=ctx.clock.now()
         )
         ctx.audit.add(Entry("logout", "Session", str(principal.session_id)))
-        clear_session_cookie(ctx.response)
+        clear_session_cookie(ctx.response, ctx.request)
         return True
 
     @fields.mutation(description="End every session of the caller; returns how many ended.")
@@ -57,5 +71,5 @@ class SessionMutations:
                 changes=(Change("sessions_ended", ADMIN, None, ended),),
             )
         )
-        clear_session_cookie(ctx.response)
+        clear_session_cookie(ctx.response, ctx.request)
         return ended

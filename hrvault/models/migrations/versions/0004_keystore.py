@@ -1,7 +1,7 @@
 """key store
 
 Revision ID: 0004_keystore
-Revises: 0002
+Revises: 0003_throttle
 Create Date: 2026-11-28
 
 The ``keystore`` schema: master key check values, wrapped tenant keys and wrapped person
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_keystore"
-down_revision = "0002"
+down_revision = "0003_throttle"
 branch_labels = None
 depends_on = None
 
