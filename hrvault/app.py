@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
+from hrvault.auth.partner_tokens import load_or_create_token_hasher
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.db import DatabaseUrls, create_engine, session_factory
@@ -20,6 +21,7 @@ from hrvault.http.body_limit import BodySizeLimitMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
+from hrvault.partner_sweep import sweep_periodically
 from hrvault.schema.build import build_schema
 from hrvault.schema.view import HrvaultGraphQL
 
@@ -32,7 +34,8 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs;
-    with URLs the app also signs audit checkpoints periodically (as the owner role)."""
+    with URLs the app also signs audit checkpoints and revokes idle partner tokens
+    periodically (as the owner role)."""
     owns_engine = engine is None
     if engine is not None:
         app_engine = engine
@@ -49,6 +52,7 @@ def create_app(
         clock=clock,
         sessions_factory=session_factory(app_engine),
         audit_keys=signer.public(),
+        token_hasher=load_or_create_token_hasher(settings.token_key_path),
     )
 
     @contextlib.asynccontextmanager
@@ -56,8 +60,15 @@ def create_app(
         app.state.engine = app_engine
         duties: list[asyncio.Task[None]] = []
         owner_engine = None
-        if database is not None and settings.audit_checkpoint_interval > 0:
+        if database is not None:
             owner_engine = create_engine(database.owner, pool_size=1)
+        if owner_engine is not None and settings.partner_sweep_interval > 0:
+            duties.append(
+                asyncio.create_task(
+                    sweep_periodically(owner_engine, clock, settings.partner_sweep_interval)
+                )
+            )
+        if owner_engine is not None and settings.audit_checkpoint_interval > 0:
             duties.append(
                 asyncio.create_task(
                     checkpoint_periodically(

@@ -64,10 +64,20 @@ class Settings:
     audit_signing_key_file: Path | None = None
     """Ed25519 key signing audit checkpoints; default ``<data dir>/audit-signing-key.pem``."""
     audit_checkpoint_interval: int = 600
+    partner_token_key_file: Path | None = None
+    """HMAC key for partner tokens; default ``<data dir>/partner-token-key``."""
+    partner_rate_limit: int = 600
+    """Requests per minute one partner token may make (per serving process)."""
+    partner_sweep_interval: int = 3600
+    """Seconds between sweeps that revoke idle partner tokens (0: only on use)."""
 
     @property
     def signing_key_path(self) -> Path:
         return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
+
+    @property
+    def token_key_path(self) -> Path:
+        return self.partner_token_key_file or self.data_dir / "partner-token-key"
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +117,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"HRVAULT_ENV must be one of {choices}, got {raw_env!r}") from None
     data_dir_raw = env.get("HRVAULT_DATA_DIR", "").strip()
     key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
+    token_key_file = env.get("HRVAULT_PARTNER_TOKEN_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -129,5 +140,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_signing_key_file=Path(key_file).expanduser() if key_file else None,
         audit_checkpoint_interval=_int(
             env, "HRVAULT_AUDIT_CHECKPOINT_INTERVAL", 600, low=0, high=86400
+        ),
+        partner_token_key_file=Path(token_key_file).expanduser() if token_key_file else None,
+        partner_rate_limit=_int(
+            env, "HRVAULT_PARTNER_RATE_LIMIT", defaults.partner_rate_limit, low=1, high=100_000
+        ),
+        partner_sweep_interval=_int(
+            env,
+            "HRVAULT_PARTNER_SWEEP_INTERVAL",
+            defaults.partner_sweep_interval,
+            low=0,
+            high=86400,
         ),
     )

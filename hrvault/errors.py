@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -53,6 +54,10 @@ class BadUserInput(HrvaultError):
 
 class Conflict(HrvaultError):
     code = ErrorCode.CONFLICT
+
+
+class RateLimited(HrvaultError):
+    code = ErrorCode.RATE_LIMITED
 
 
 def not_found(kind: str) -> NotFound:

@@ -14,12 +14,17 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
+from hrvault.audit.partner_events import record_idle_token
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions
+from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
+from hrvault.auth.partners import PartnerTokenIdle, authenticate_partner
+from hrvault.auth.rate_limit import RateLimiter
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import Unauthenticated
+from hrvault.errors import RateLimited, Unauthenticated
 from hrvault.permissions.compile import load_policy
+from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
@@ -27,12 +32,13 @@ from hrvault.schema.cookies import SESSION_COOKIE
 from hrvault.schema.errors import format_error
 
 
-def _presented_token(request: Request) -> str | None:
+def _presented_token(request: Request) -> tuple[str | None, bool]:
+    """The token and whether it came in the Authorization header (not a cookie)."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" else ""
-    return request.cookies.get(SESSION_COOKIE)
+        return (token.strip() if scheme.lower() == "bearer" else ""), True
+    return request.cookies.get(SESSION_COOKIE), False
 
 
 class HrvaultGraphQL(GraphQL[RequestContext, None]):
@@ -44,6 +50,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         clock: Clock,
         sessions_factory: async_sessionmaker[AsyncSession],
         audit_keys: PublicAuditKey,
+        token_hasher: TokenHasher,
     ) -> None:
         super().__init__(
             schema,
@@ -54,6 +61,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._clock = clock
         self._sessions = sessions_factory
         self._audit_keys = audit_keys
+        self._token_hasher = token_hasher
+        self._partner_limit = RateLimiter(settings.partner_rate_limit)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         return RequestContext(
@@ -64,11 +73,41 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             request_id=request.state.request_id,
             sessions=self._sessions,
             audit_keys=self._audit_keys,
+            token_hasher=self._token_hasher,
         )
 
+    async def _authenticate_partner(self, context: RequestContext, token: str) -> None:
+        """Partner tokens count only in the Authorization header; cookies never carry them."""
+        now = self._clock.now()
+        try:
+            caller = await authenticate_partner(
+                context.db, self._token_hasher, token, now=now, client_ip=context.client_ip
+            )
+        except PartnerTokenIdle as idle:
+            context.auth_failure = idle
+            await record_idle_token(context, idle)
+            return
+        except Unauthenticated as failure:
+            context.auth_failure = failure
+            return
+        if not self._partner_limit.allow(caller.principal.via_id or caller.integration.id, now):
+            context.auth_failure = RateLimited(
+                "too many requests with this partner token; slow down",
+                limitPerMinute=self._partner_limit.per_window,
+            )
+            return
+        context.principal = caller.principal
+        context.audit.every_read = True
+        context.loaders = Loaders(context.reader, caller.principal.tenant_id, context.today())
+        context.policy = await load_partner_policy(context.db, caller.integration, context.today())
+
     async def _authenticate(self, context: RequestContext) -> None:
-        token = _presented_token(context.request)
+        token, from_header = _presented_token(context.request)
         if token is None:
+            return
+        if looks_like_partner_token(token):
+            if from_header:
+                await self._authenticate_partner(context, token)
             return
         try:
             context.principal = await sessions.authenticate(
