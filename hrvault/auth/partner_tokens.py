@@ -1,7 +1,9 @@
 """Partner API token format, and the keyed hash that is all the database ever stores.
 
-``hrv_pat_`` + base62(format version (1 byte) || tenant id (16) || secret (32)), padded to
-66 characters, + a 6-character base62 CRC32 of everything before it. The readable prefix
+``hrv_pat_`` + base62(format version (1 byte) || secret (32) || tenant id (16)), padded to
+66 characters, + a 6-character base62 CRC32 of everything before it. The secret comes
+first so that the leading characters (the display prefix that lists show) differ between
+tokens of one tenant. The readable prefix
 and the checksum let secret scanners recognise a real token offline (as GitHub's tokens
 do), and let the server reject a mistyped or forged-looking token before any database
 lookup. The tenant id in clear lets a request bind its tenant first, so the lookup runs
@@ -34,7 +36,7 @@ _PAYLOAD_BYTES = 1 + 16 + _SECRET_BYTES
 _BODY_CHARS = 66  # 62**66 > 2**392: any 49-byte payload fits
 _CHECKSUM_CHARS = 6  # 62**6 > 2**32
 TOKEN_LENGTH = len(PARTNER_TOKEN_PREFIX) + _BODY_CHARS + _CHECKSUM_CHARS
-DISPLAY_PREFIX_LENGTH = len(PARTNER_TOKEN_PREFIX) + 6
+DISPLAY_PREFIX_LENGTH = len(PARTNER_TOKEN_PREFIX) + 8
 _KEY_BYTES = 32
 
 
@@ -78,7 +80,7 @@ class PartnerToken:
 
 
 def new_partner_token(tenant_id: uuid.UUID) -> PartnerToken:
-    payload = bytes([FORMAT_VERSION]) + tenant_id.bytes + secrets.token_bytes(_SECRET_BYTES)
+    payload = bytes([FORMAT_VERSION]) + secrets.token_bytes(_SECRET_BYTES) + tenant_id.bytes
     body = PARTNER_TOKEN_PREFIX + _base62(int.from_bytes(payload, "big"), _BODY_CHARS)
     return PartnerToken(tenant_id=tenant_id, value=Secret(body + _checksum(body)))
 
@@ -103,7 +105,7 @@ def parse_partner_token(raw: str) -> PartnerToken | None:
     payload = number.to_bytes(_PAYLOAD_BYTES, "big")
     if payload[0] != FORMAT_VERSION:
         return None
-    return PartnerToken(tenant_id=uuid.UUID(bytes=payload[1:17]), value=Secret(raw))
+    return PartnerToken(tenant_id=uuid.UUID(bytes=payload[-16:]), value=Secret(raw))
 
 
 class TokenHasher:
