@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
+from hrvault.auth.partner_tokens import load_or_create_token_hasher
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
@@ -34,6 +35,7 @@ from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
+from hrvault.partner_sweep import sweep_periodically
 from hrvault.schema.build import build_schema
 from hrvault.schema.view import HrvaultGraphQL
 
@@ -49,7 +51,8 @@ def create_app(
     clock: Clock | None = None,
 ) -> Starlette:
     """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs;
-    with URLs the app also signs audit checkpoints periodically (as the owner role)."""
+    with URLs the app also signs audit checkpoints and revokes idle partner tokens
+    periodically (as the owner role)."""
     provider = load_key_provider(settings)
     owns_engine = engine is None
     if engine is not None:
@@ -83,6 +86,7 @@ def create_app(
         sessions_factory=session_factory(app_engine),
         audit_keys=signer.public(),
         throttle=throttle,
+        token_hasher=load_or_create_token_hasher(settings.token_key_path),
     )
 
     @contextlib.asynccontextmanager
@@ -91,8 +95,15 @@ def create_app(
         app.state.keyring = keyring
         duties: list[asyncio.Task[None]] = []
         owner_engine = None
-        if database is not None and settings.audit_checkpoint_interval > 0:
+        if database is not None:
             owner_engine = create_engine(database.owner, pool_size=1)
+        if owner_engine is not None and settings.partner_sweep_interval > 0:
+            duties.append(
+                asyncio.create_task(
+                    sweep_periodically(owner_engine, clock, settings.partner_sweep_interval)
+                )
+            )
+        if owner_engine is not None and settings.audit_checkpoint_interval > 0:
             duties.append(
                 asyncio.create_task(
                     checkpoint_periodically(

@@ -110,6 +110,13 @@ class Settings:
     request_limit: Rate = field(default_factory=lambda: Rate(600, 60))
     """GraphQL requests per principal (or per client address before login), per process."""
 
+    partner_token_key_file: Path | None = None
+    """HMAC key for partner tokens; default ``<data dir>/partner-token-key``."""
+    partner_rate_limit: int = 600
+    """Requests per minute one partner token may make (per serving process)."""
+    partner_sweep_interval: int = 3600
+    """Seconds between sweeps that revoke idle partner tokens (0: only on use)."""
+
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
@@ -121,6 +128,10 @@ class Settings:
     @property
     def signing_key_path(self) -> Path:
         return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
+
+    @property
+    def token_key_path(self) -> Path:
+        return self.partner_token_key_file or self.data_dir / "partner-token-key"
 
 
 def check_can_serve(settings: Settings) -> None:
@@ -274,6 +285,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"HRVAULT_ENV must be one of {choices}, got {raw_env!r}") from None
     data_dir_raw = env.get("HRVAULT_DATA_DIR", "").strip()
     signing_key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
+    key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
+    token_key_file = env.get("HRVAULT_PARTNER_TOKEN_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -316,4 +329,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         credential_limit_ip=_rate(env, "HRVAULT_CREDENTIAL_LIMIT_IP", defaults.credential_limit_ip),
         request_limit=_rate(env, "HRVAULT_REQUEST_LIMIT", defaults.request_limit),
+        partner_token_key_file=Path(token_key_file).expanduser() if token_key_file else None,
+        partner_rate_limit=_int(
+            env, "HRVAULT_PARTNER_RATE_LIMIT", defaults.partner_rate_limit, low=1, high=100_000
+        ),
+        partner_sweep_interval=_int(
+            env,
+            "HRVAULT_PARTNER_SWEEP_INTERVAL",
+            defaults.partner_sweep_interval,
+            low=0,
+            high=86400,
+        ),
     )

@@ -93,6 +93,10 @@ class TooManyAttempts(HrvaultError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class RateLimited(HrvaultError):
+    code = ErrorCode.RATE_LIMITED
+
+
 def not_found(kind: str) -> NotFound:
     """The same answer for a missing id and another tenant's id: nothing to tell apart."""
     return NotFound(f"{kind} not found")

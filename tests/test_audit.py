@@ -16,6 +16,7 @@ from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import ManualClock
 from hrvault.config import Settings
 from hrvault.schema.build import build_schema
+from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
 from tests.support import PASSWORD, Api, TenantFactory, TenantHandle, build_org, error_codes
 
 LOG = """query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) { edges { node {
@@ -183,6 +184,27 @@ class Examples:
                     {"id": role["id"], "v": role["version"]},
                 ),
             }[name]
+        if name == "registerIntegration":
+            return REGISTER, {"i": terms()}
+        if name in (
+            "revokeIntegration",
+            "createPartnerToken",
+            "rotatePartnerToken",
+            "revokePartnerToken",
+        ):
+            integration = await register(self.api, t.token)
+            if name == "revokeIntegration":
+                return (
+                    "mutation($id: ID!, $v: Int!) { revokeIntegration(id: $id, version: $v) { id } }",
+                    {"id": integration["id"], "v": integration["version"]},
+                )
+            if name == "createPartnerToken":
+                return CREATE_TOKEN, {"i": integration["id"], "d": None}
+            issued = await issue(self.api, t.token, integration["id"])
+            return (
+                f"mutation($id: ID!) {{ {name}(id: $id) {{ id: __typename }} }}",
+                {"id": issued["info"]["id"]},
+            )
         if name in ("assignRole", "removeRole"):
             roles = (await self.api.data("{ roles { id name } }", token=t.token))["roles"]
             payroll = next(r["id"] for r in roles if r["name"] == "Payroll")

@@ -45,11 +45,16 @@ def subject_of(row: Base) -> uuid.UUID | None:
 
 
 class AuditTrail:
-    """Per request: entries for every write, and who was read in which sensitive group."""
+    """Per request: entries for every write, and who was read in which sensitive group.
+
+    With ``every_read`` (partner requests) every group read is recorded, ``basic`` too:
+    the tenant sees exactly what an integration took.
+    """
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.sensitive_reads: dict[FieldGroup, set[uuid.UUID]] = defaultdict(set)
+        self.every_read = False
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -93,7 +98,7 @@ class AuditTrail:
         )
 
     def read(self, group: FieldGroup, subject: uuid.UUID) -> None:
-        if group in SENSITIVE_READ_GROUPS:
+        if self.every_read or group in SENSITIVE_READ_GROUPS:
             self.sensitive_reads[group].add(subject)
 
     def take(self) -> list[Entry]:
@@ -104,6 +109,7 @@ class AuditTrail:
                 Change("people", group.value, None, sorted(str(p) for p in people))
                 for group, people in sorted(self.sensitive_reads.items())
             )
-            entries.append(Entry("read", "SensitiveData", None, None, changes))
+            entity = "PersonalData" if self.every_read else "SensitiveData"
+            entries.append(Entry("read", entity, None, None, changes))
             self.sensitive_reads.clear()
         return entries

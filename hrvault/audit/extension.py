@@ -28,7 +28,13 @@ class AuditTrailExtension(SchemaExtension):
         if not entries:
             return
         principal = ctx.principal
-        actor = Actor(ActorKind(principal.kind.value), principal.actor_id, principal.display_name)
+        actor = Actor(
+            ActorKind(principal.kind.value),
+            principal.actor_id,
+            principal.display_name,
+            via_kind=principal.via_kind,
+            via_id=principal.via_id,
+        )
         await append(
             ctx.db,
             principal.tenant_id,

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 class PrincipalKind(StrEnum):
     USER = "user"
+    PARTNER = "partner"
     SYSTEM = "system"
 
 
@@ -20,6 +21,13 @@ class Principal:
     display_name: str
     session_id: uuid.UUID | None = None
     employee_id: uuid.UUID | None = None
+    via_kind: str | None = None
+    """What the actor acts under (a partner token), recorded with everything it does."""
+    via_id: uuid.UUID | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind is PrincipalKind.PARTNER
 
 
 def system_principal(tenant_id: uuid.UUID, name: str = "hrvault CLI") -> Principal:

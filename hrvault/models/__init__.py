@@ -6,6 +6,7 @@ from hrvault.models.base import Base
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
+from hrvault.models.partner import Integration, IntegrationAccess, PartnerToken, TransferBasis
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.models.tenant import Tenant
 from hrvault.models.throttle import CredentialBucket
@@ -25,14 +26,18 @@ __all__ = [
     "EmployeeStatus",
     "Employment",
     "EmploymentType",
+    "Integration",
+    "IntegrationAccess",
     "JobAssignment",
     "Office",
+    "PartnerToken",
     "ReportingLine",
     "Role",
     "RoleAbility",
     "RoleGrant",
     "Session",
     "Tenant",
+    "TransferBasis",
     "User",
     "UserRole",
 ]

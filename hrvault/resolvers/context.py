@@ -14,11 +14,12 @@ from starlette.responses import Response
 from hrvault.audit.collector import AuditTrail
 from hrvault.audit.records import Origin
 from hrvault.audit.signing import PublicAuditKey
+from hrvault.auth.partner_tokens import TokenHasher
 from hrvault.auth.principal import Principal
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import Unauthenticated
+from hrvault.errors import HrvaultError, Unauthenticated
 
 if TYPE_CHECKING:
     from hrvault.permissions.policy import Policy
@@ -37,12 +38,14 @@ class RequestContext:
     """For the few records that must outlive a rolled-back request (refused logins)."""
     audit_keys: PublicAuditKey
     throttle: CredentialThrottle
+    token_hasher: TokenHasher
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
     policy: Policy = field(init=False)
     principal: Principal | None = None
-    auth_failure: Unauthenticated | None = None
+    auth_failure: HrvaultError | None = None
+    """Why the presented credential was refused (unauthenticated, or rate limited)."""
     is_mutation: bool = False
     audit: AuditTrail = field(default_factory=AuditTrail)
     restricted: list[list[str | int]] = field(default_factory=list)

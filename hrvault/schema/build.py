@@ -27,6 +27,7 @@ STRUCTURAL_TYPES = {
     "Viewer",
     "AuditRecordConnection",
     "AuditRecordEdge",
+    "IssuedPartnerToken",
 }
 ROOT_TYPES = {"Query", "Mutation"}
 # Types whose object is one person: every field outside `basic` is guarded per person.

@@ -7,11 +7,12 @@ import uuid
 import strawberry
 
 from hrvault.errors import not_found
-from hrvault.permissions.access import requires
+from hrvault.permissions.access import PeopleData, requires
 from hrvault.resolvers import absences, access, employees, org, roles, validation
 from hrvault.schema import fields
 from hrvault.schema.audit_query import AuditQuery
 from hrvault.schema.inputs import EmployeeFilter
+from hrvault.schema.integrations import IntegrationQuery
 from hrvault.schema.types.absence import AbsenceType
 from hrvault.schema.types.admin import AccessHolder, FieldGroupAccess, Role, RoleRef, UserAccount
 from hrvault.schema.types.base import ActionEnum, FieldGroupEnum, Info
@@ -20,6 +21,7 @@ from hrvault.schema.types.employee import (
     EmployeeConnection,
     EmployeeEdge,
     PageInfo,
+    shown_employee,
     visible_employee,
 )
 from hrvault.schema.types.org import Department, Office
@@ -49,14 +51,14 @@ class PeopleQuery:
             abilities=sorted(info.context.policy.abilities),
         )
 
-    @fields.query()
+    @fields.query(access=PeopleData)
     async def employee(self, info: Info, id: strawberry.ID) -> Employee:
         row = await employees.get_employee(info.context, id)
         if row is None:
             raise not_found("employee")
-        return Employee.from_row(row)
+        return shown_employee(info, row)
 
-    @fields.query(description="Employees, a page at a time.")
+    @fields.query(access=PeopleData, description="Employees, a page at a time.")
     async def employees(
         self,
         info: Info,
@@ -77,7 +79,7 @@ class PeopleQuery:
             ),
         )
         edges = [
-            EmployeeEdge(cursor=employees.cursor_for(row), node=Employee.from_row(row))
+            EmployeeEdge(cursor=employees.cursor_for(row), node=shown_employee(info, row))
             for row in page.employees
         ]
         return EmployeeConnection(
@@ -152,5 +154,5 @@ class AdminQuery:
 
 
 @strawberry.type
-class Query(PeopleQuery, AdminQuery, AuditQuery):
+class Query(PeopleQuery, AdminQuery, AuditQuery, IntegrationQuery):
     """All queries; the areas' classes contribute the fields."""

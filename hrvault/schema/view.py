@@ -23,16 +23,20 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
+from hrvault.audit.partner_events import record_idle_token
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions
+from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
+from hrvault.auth.partners import PartnerTokenIdle, authenticate_partner
 from hrvault.auth.rate_limit import RequestRateLimiter
 from hrvault.auth.throttle import CredentialThrottle, client_network
-from hrvault.buckets import whole_seconds
+from hrvault.buckets import Rate, whole_seconds
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import ErrorCode, OperationTimedOut, Unauthenticated
+from hrvault.errors import ErrorCode, OperationTimedOut, RateLimited, Unauthenticated
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
+from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
@@ -40,12 +44,13 @@ from hrvault.schema.cookies import session_cookie_name
 from hrvault.schema.errors import format_error
 
 
-def _presented_token(request: Request) -> str | None:
+def _presented_token(request: Request) -> tuple[str | None, bool]:
+    """The token and whether it came in the Authorization header (not a cookie)."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" else ""
-    return request.cookies.get(session_cookie_name(request))
+        return (token.strip() if scheme.lower() == "bearer" else ""), True
+    return request.cookies.get(session_cookie_name(request)), False
 
 
 def _rate_key(context: RequestContext) -> str:
@@ -65,6 +70,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         sessions_factory: async_sessionmaker[AsyncSession],
         audit_keys: PublicAuditKey,
         throttle: CredentialThrottle,
+        token_hasher: TokenHasher,
     ) -> None:
         super().__init__(
             schema,
@@ -78,6 +84,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._audit_keys = audit_keys
         self._throttle = throttle
         self._rate = RequestRateLimiter(settings.request_limit, clock)
+        self._token_hasher = token_hasher
+        self._partner_limit = RequestRateLimiter(Rate(settings.partner_rate_limit, 60), clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refusals, ours or the library's, answer in GraphQL's error shape."""
@@ -113,11 +121,42 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             sessions=self._sessions,
             audit_keys=self._audit_keys,
             throttle=self._throttle,
+            token_hasher=self._token_hasher,
         )
 
+    async def _authenticate_partner(self, context: RequestContext, token: str) -> None:
+        """Partner tokens count only in the Authorization header; cookies never carry them."""
+        now = self._clock.now()
+        try:
+            caller = await authenticate_partner(
+                context.db, self._token_hasher, token, now=now, client_ip=context.client_ip
+            )
+        except PartnerTokenIdle as idle:
+            context.auth_failure = idle
+            await record_idle_token(context, idle)
+            return
+        except Unauthenticated as failure:
+            context.auth_failure = failure
+            return
+        wait = self._partner_limit.take(f"partner:{caller.principal.via_id}")
+        if wait is not None:
+            context.auth_failure = RateLimited(
+                f"too many requests with this partner token; retry in {whole_seconds(wait)} s",
+                retryAfterSeconds=whole_seconds(wait),
+            )
+            return
+        context.principal = caller.principal
+        context.audit.every_read = True
+        context.loaders = Loaders(context.reader, caller.principal.tenant_id, context.today())
+        context.policy = await load_partner_policy(context.db, caller.integration, context.today())
+
     async def _authenticate(self, context: RequestContext) -> None:
-        token = _presented_token(context.request)
+        token, from_header = _presented_token(context.request)
         if token is None:
+            return
+        if looks_like_partner_token(token):
+            if from_header:
+                await self._authenticate_partner(context, token)
             return
         try:
             context.principal = await sessions.authenticate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from hrvault.schema.integrations import IntegrationMutations
 from hrvault.schema.mutations.absences import AbsenceMutations
 from hrvault.schema.mutations.admin import AdminMutations
 from hrvault.schema.mutations.auth import SessionMutations
@@ -17,6 +18,11 @@ from hrvault.schema.mutations.people import PeopleMutations
 
 @strawberry.type
 class Mutation(
-    SessionMutations, PeopleMutations, OrganisationMutations, AbsenceMutations, AdminMutations
+    SessionMutations,
+    PeopleMutations,
+    OrganisationMutations,
+    AbsenceMutations,
+    AdminMutations,
+    IntegrationMutations,
 ):
     """All mutations; the areas' classes contribute the fields."""

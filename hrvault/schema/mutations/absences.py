@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from hrvault.models import AbsenceStatus
+from hrvault.permissions.access import PeopleData
 from hrvault.resolvers import absences
 from hrvault.schema import fields
 from hrvault.schema.inputs import RequestAbsenceInput, UpdateAbsenceInput, provided
@@ -14,14 +15,17 @@ from hrvault.schema.types.base import Info
 
 @strawberry.type
 class AbsenceMutations:
-    @fields.mutation(description="Request an absence; types without approval are approved at once.")
+    @fields.mutation(
+        access=PeopleData,
+        description="Request an absence; types without approval are approved at once.",
+    )
     async def request_absence(self, info: Info, input: RequestAbsenceInput) -> Absence:
         row = await absences.request_absence(
             info.context, input.employee, input.absence_type, input.start_date, input.end_date
         )
         return Absence.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def update_absence(
         self, info: Info, id: strawberry.ID, input: UpdateAbsenceInput
     ) -> Absence:
@@ -30,17 +34,17 @@ class AbsenceMutations:
             await absences.update_absence(info.context, id, input.version, changes)
         )
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def approve_absence(self, info: Info, id: strawberry.ID, version: int) -> Absence:
         row = await absences.decide_absence(info.context, id, version, AbsenceStatus.APPROVED)
         return Absence.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def reject_absence(self, info: Info, id: strawberry.ID, version: int) -> Absence:
         row = await absences.decide_absence(info.context, id, version, AbsenceStatus.REJECTED)
         return Absence.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def cancel_absence(self, info: Info, id: strawberry.ID, version: int) -> Absence:
         row = await absences.decide_absence(info.context, id, version, AbsenceStatus.CANCELLED)
         return Absence.from_row(row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import strawberry
 
+from hrvault.permissions.access import PeopleData
 from hrvault.resolvers import employees, jobs
 from hrvault.schema import fields
 from hrvault.schema.inputs import (
@@ -29,12 +30,12 @@ from hrvault.schema.types.history import Employment, JobAssignment, ReportingLin
 
 @strawberry.type
 class PeopleMutations:
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def create_employee(self, info: Info, input: CreateEmployeeInput) -> Employee:
         row = await employees.create_employee(info.context, provided(input), groups_of(input))
         return Employee.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def update_employee(
         self, info: Info, id: strawberry.ID, input: UpdateEmployeeInput
     ) -> Employee:
@@ -43,7 +44,10 @@ class PeopleMutations:
         )
         return Employee.from_row(row)
 
-    @fields.mutation(description="Record a job change from a date on (future dates schedule it).")
+    @fields.mutation(
+        access=PeopleData,
+        description="Record a job change from a date on (future dates schedule it).",
+    )
     async def create_job_assignment(
         self, info: Info, input: CreateJobAssignmentInput
     ) -> JobAssignment:
@@ -52,7 +56,7 @@ class PeopleMutations:
         row = await jobs.create_job_assignment(info.context, employee_id, changes)
         return JobAssignment.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def update_job_assignment(
         self, info: Info, id: strawberry.ID, input: UpdateJobAssignmentInput
     ) -> JobAssignment:
@@ -60,7 +64,7 @@ class PeopleMutations:
         row = await jobs.update_job_assignment(info.context, id, input.version, changes)
         return JobAssignment.from_row(row)
 
-    @fields.mutation(description="Set the primary manager from a date on.")
+    @fields.mutation(access=PeopleData, description="Set the primary manager from a date on.")
     async def create_reporting_line(
         self, info: Info, input: CreateReportingLineInput
     ) -> ReportingLine:
@@ -69,7 +73,7 @@ class PeopleMutations:
         )
         return ReportingLine.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def update_reporting_line(
         self, info: Info, id: strawberry.ID, input: UpdateReportingLineInput
     ) -> ReportingLine:
@@ -77,13 +81,13 @@ class PeopleMutations:
         row = await jobs.update_reporting_line(info.context, id, input.version, changes)
         return ReportingLine.from_row(row)
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def create_employment(self, info: Info, input: CreateEmploymentInput) -> Employment:
         changes = provided(input)
         employee_id = changes.pop("employee")
         return Employment.from_row(await jobs.create_employment(info.context, employee_id, changes))
 
-    @fields.mutation()
+    @fields.mutation(access=PeopleData)
     async def update_employment(
         self, info: Info, id: strawberry.ID, input: UpdateEmploymentInput
     ) -> Employment:

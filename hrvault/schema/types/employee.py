@@ -102,12 +102,18 @@ class Employee:
         return [Absence.from_row(row) for row in rows]
 
 
+def shown_employee(info: Info, row: EmployeeRow) -> Employee:
+    """A person the caller may see, as returned: their directory data counts as read."""
+    info.context.audit.read(FieldGroup.BASIC, row.id)
+    return Employee.from_row(row)
+
+
 def visible_employee(info: Info, row: EmployeeRow | None) -> Employee | None:
     """The person, if the viewer may see their directory data; else null, marked restricted."""
     if row is None:
         return None
     if info.context.policy.can_see(row, FieldGroup.BASIC):
-        return Employee.from_row(row)
+        return shown_employee(info, row)
     info.context.restrict(info.path.as_list())
     return None
 
@@ -115,7 +121,7 @@ def visible_employee(info: Info, row: EmployeeRow | None) -> Employee | None:
 def visible_employees(info: Info, rows: list[EmployeeRow]) -> list[Employee]:
     """The people the viewer may see; the list is marked restricted if any were left out."""
     policy = info.context.policy
-    shown = [Employee.from_row(row) for row in rows if policy.can_see(row, FieldGroup.BASIC)]
+    shown = [shown_employee(info, row) for row in rows if policy.can_see(row, FieldGroup.BASIC)]
     if len(shown) < len(rows):
         info.context.restrict(info.path.as_list())
     return shown
