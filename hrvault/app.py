@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
+from hrvault.auth.seed_sealing import load_or_create_sealer
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.db import DatabaseUrls, create_engine, session_factory
@@ -49,6 +50,7 @@ def create_app(
         clock=clock,
         sessions_factory=session_factory(app_engine),
         audit_keys=signer.public(),
+        seeds=load_or_create_sealer(settings.seed_key_path),
     )
 
     @contextlib.asynccontextmanager

@@ -64,10 +64,16 @@ class Settings:
     audit_signing_key_file: Path | None = None
     """Ed25519 key signing audit checkpoints; default ``<data dir>/audit-signing-key.pem``."""
     audit_checkpoint_interval: int = 600
+    totp_seed_key_file: Path | None = None
+    """Platform secret sealing TOTP seeds; default ``<data dir>/totp-seed-key``."""
 
     @property
     def signing_key_path(self) -> Path:
         return self.audit_signing_key_file or self.data_dir / "audit-signing-key.pem"
+
+    @property
+    def seed_key_path(self) -> Path:
+        return self.totp_seed_key_file or self.data_dir / "totp-seed-key"
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"HRVAULT_ENV must be one of {choices}, got {raw_env!r}") from None
     data_dir_raw = env.get("HRVAULT_DATA_DIR", "").strip()
     key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
+    seed_key_file = env.get("HRVAULT_TOTP_SEED_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -130,4 +137,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_checkpoint_interval=_int(
             env, "HRVAULT_AUDIT_CHECKPOINT_INTERVAL", 600, low=0, high=86400
         ),
+        totp_seed_key_file=Path(seed_key_file).expanduser() if seed_key_file else None,
     )

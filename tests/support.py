@@ -5,14 +5,16 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.auth.totp import STEP_SECONDS, code_at, step_of
 from hrvault.auth.users import create_user
 from hrvault.clock import ManualClock
 from hrvault.config import Secret
@@ -27,6 +29,7 @@ from hrvault.models import (
     JobAssignment,
     Office,
     ReportingLine,
+    Role,
 )
 from hrvault.models.base import Tracked
 from hrvault.permissions.membership import assign_role, find_role
@@ -36,10 +39,53 @@ PASSWORD = "correct horse battery staple"
 
 
 class Api:
-    """Posts GraphQL documents to the app over HTTP, as a browser or integration would."""
+    """Posts GraphQL documents to the app over HTTP, as a browser or integration would.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    It also plays the user's authenticator app: a login that must enrol TOTP enrols (the
+    seed is kept per account), and a login that needs a code gets one. Codes are taken
+    from the manual clock's steps, each step at most once, moving the clock on by 30 s
+    only when the allowed drift is used up (never sleeping).
+    """
+
+    def __init__(self, client: httpx.AsyncClient, clock: ManualClock) -> None:
         self.client = client
+        self.clock = clock
+        self.devices: dict[str, Secret] = {}
+        self._last_step: dict[str, int] = {}
+
+    def code(self, account: str) -> str:
+        """The next unused code of the account's authenticator."""
+        last = self._last_step.get(account, -1)
+        while last > step_of(self.clock.now()):
+            self.clock.advance(timedelta(seconds=STEP_SECONDS))
+        step = max(step_of(self.clock.now()), last + 1)
+        self._last_step[account] = step
+        return code_at(self.devices[account], datetime.fromtimestamp(step * STEP_SECONDS, UTC))
+
+    async def enrol(self, token: str, account: str) -> dict[str, Any]:
+        """Enrol TOTP on this session; returns ``confirmTotpEnrollment`` (token, codes)."""
+        started = await self.data(
+            "mutation { startTotpEnrollment { otpauthUri } }", token=token
+        )
+        uri = started["startTotpEnrollment"]["otpauthUri"]
+        self.devices[account] = Secret(parse_qs(urlparse(uri).query)["secret"][0])
+        self._last_step.pop(account, None)
+        confirmed = await self.data(
+            "mutation($c: String!) { confirmTotpEnrollment(code: $c) { token recoveryCodes } }",
+            {"c": self.code(account)},
+            token=token,
+        )
+        result: dict[str, Any] = confirmed["confirmTotpEnrollment"]
+        return result
+
+    async def step_up(self, token: str, account: str) -> str:
+        data = await self.data(
+            "mutation($c: String!) { verifyStepUp(code: $c) { token } }",
+            {"c": self.code(account)},
+            token=token,
+        )
+        renewed: str = data["verifyStepUp"]["token"]
+        return renewed
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
@@ -67,12 +113,25 @@ class Api:
         return data
 
     async def login(self, slug: str, email: str, password: str = PASSWORD) -> str:
+        """A complete session: enrols or gives a code when the login asks for it."""
         data = await self.data(
             "mutation($t: String!, $e: String!, $p: String!) {"
-            " login(tenant: $t, email: $e, password: $p) { token } }",
+            " login(tenant: $t, email: $e, password: $p) { token nextStep } }",
             {"t": slug, "e": email, "p": password},
         )
         token: str = data["login"]["token"]
+        account = f"{slug}/{email}"
+        if data["login"]["nextStep"] == "ENROL_ONLY":
+            renewed: str = (await self.enrol(token, account))["token"]
+            return renewed
+        if data["login"]["nextStep"] == "TOTP_PENDING":
+            done = await self.data(
+                "mutation($c: String!) { completeLogin(code: $c) { token } }",
+                {"c": self.code(account)},
+                token=token,
+            )
+            completed: str = done["completeLogin"]["token"]
+            return completed
         return token
 
 
@@ -115,9 +174,18 @@ class TenantFactory:
         self._api = api
 
     async def create(
-        self, *, employees: int = 4, name: str | None = None, roles: tuple[str, ...] = ("owner",)
+        self,
+        *,
+        employees: int = 4,
+        name: str | None = None,
+        roles: tuple[str, ...] = ("owner",),
+        require_totp: bool = False,
     ) -> TenantHandle:
-        """A tenant whose user (linked to the first employee) holds ``roles``."""
+        """A tenant whose user (linked to the first employee) holds ``roles``.
+
+        Tests about other things turn the default "Owner and HR Admin need TOTP" off
+        unless ``require_totp``; ``step_up`` enrols when a test needs sensitive operations.
+        """
         slug = f"t-{secrets.token_hex(5)}"
         now = self.clock.now()
         start = now.date() - timedelta(days=365)
@@ -191,6 +259,10 @@ class TenantFactory:
             for role_name in roles:
                 role = await find_role(db, tenant.id, role_name)
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
+            if not require_totp:
+                await db.execute(
+                    update(Role).where(Role.tenant_id == tenant.id).values(requires_totp=False)
+                )
             types = await db.scalars(select(AbsenceType).where(AbsenceType.tenant_id == tenant.id))
             absence_types = {t.code: t.id for t in types}
             await db.commit()
@@ -206,6 +278,14 @@ class TenantFactory:
             absence_types=absence_types,
             user_id=user.id,
         )
+
+    async def step_up(self, tenant: TenantHandle) -> None:
+        """Make the tenant's session fresh for sensitive operations (enrolling if needed)."""
+        account = f"{tenant.slug}/{tenant.email}"
+        if account in self._api.devices:
+            tenant.token = await self._api.step_up(tenant.token, account)
+        else:
+            tenant.token = (await self._api.enrol(tenant.token, account))["token"]
 
     async def add_user(
         self, tenant: TenantHandle, employee_id: uuid.UUID | None, roles: tuple[str, ...]

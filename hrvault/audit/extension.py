@@ -28,7 +28,14 @@ class AuditTrailExtension(SchemaExtension):
         if not entries:
             return
         principal = ctx.principal
-        actor = Actor(ActorKind(principal.kind.value), principal.actor_id, principal.display_name)
+        actor = Actor(
+            ActorKind(principal.kind.value),
+            principal.actor_id,
+            principal.display_name,
+            via_kind="support_grant" if principal.via_id else None,
+            via_id=principal.via_id,
+            via_reason=principal.via_reason,
+        )
         await append(
             ctx.db,
             principal.tenant_id,

@@ -7,7 +7,9 @@ from hrvault.models.employee import Employee, Employment, JobAssignment, Reporti
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
+from hrvault.models.support import StaffSession, SupportGrant, SupportStaff
 from hrvault.models.tenant import Tenant
+from hrvault.models.totp import RecoveryCode, TotpCredential
 from hrvault.models.user import Session, User
 
 __all__ = [
@@ -25,12 +27,17 @@ __all__ = [
     "EmploymentType",
     "JobAssignment",
     "Office",
+    "RecoveryCode",
     "ReportingLine",
     "Role",
     "RoleAbility",
     "RoleGrant",
     "Session",
+    "StaffSession",
+    "SupportGrant",
+    "SupportStaff",
     "Tenant",
+    "TotpCredential",
     "User",
     "UserRole",
 ]

@@ -25,6 +25,8 @@ STRUCTURAL_TYPES = {
     "Viewer",
     "AuditRecordConnection",
     "AuditRecordEdge",
+    "TotpEnrollment",
+    "SessionRenewal",
 }
 ROOT_TYPES = {"Query", "Mutation"}
 # Types whose object is one person: every field outside `basic` is guarded per person.
