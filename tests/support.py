@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.auth.staff import create_staff
 from hrvault.auth.totp import STEP_SECONDS, code_at, step_of
 from hrvault.auth.users import create_user
 from hrvault.clock import ManualClock
@@ -64,9 +65,7 @@ class Api:
 
     async def enrol(self, token: str, account: str) -> dict[str, Any]:
         """Enrol TOTP on this session; returns ``confirmTotpEnrollment`` (token, codes)."""
-        started = await self.data(
-            "mutation { startTotpEnrollment { otpauthUri } }", token=token
-        )
+        started = await self.data("mutation { startTotpEnrollment { otpauthUri } }", token=token)
         uri = started["startTotpEnrollment"]["otpauthUri"]
         self.devices[account] = Secret(parse_qs(urlparse(uri).query)["secret"][0])
         self._last_step.pop(account, None)
@@ -288,9 +287,15 @@ class TenantFactory:
             tenant.token = (await self._api.enrol(tenant.token, account))["token"]
 
     async def add_user(
-        self, tenant: TenantHandle, employee_id: uuid.UUID | None, roles: tuple[str, ...]
+        self,
+        tenant: TenantHandle,
+        employee_id: uuid.UUID | None,
+        roles: tuple[str, ...],
+        *,
+        step_up: bool = False,
     ) -> Login:
-        """Another login of the tenant holding ``roles``, logged in."""
+        """Another login of the tenant holding ``roles``, logged in (and enrolled in TOTP,
+        so freshly stepped up, with ``step_up``)."""
         email = f"user-{secrets.token_hex(4)}@{tenant.slug}.test"
         now = self.clock.now()
         async with self._sessions() as db:
@@ -308,7 +313,10 @@ class TenantFactory:
                 role = await find_role(db, tenant.id, role_name)
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
             await db.commit()
-        return Login(await self._api.login(tenant.slug, email), str(user.id), email)
+        token = await self._api.login(tenant.slug, email)
+        if step_up:
+            token = (await self._api.enrol(token, f"{tenant.slug}/{email}"))["token"]
+        return Login(token, str(user.id), email)
 
 
 async def build_org(api: Api, owner: TenantHandle) -> dict[str, str]:
@@ -389,3 +397,30 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    token: str
+    staff_id: uuid.UUID
+    account: str
+
+
+async def staff_session(api: Api, tenants: TenantFactory) -> StaffLogin:
+    """A new support staff member (as ``hrvault staff create`` makes one), logged in with
+    TOTP enrolled at this first login, so freshly stepped up."""
+    email = f"staff-{secrets.token_hex(4)}@vendor.test"
+    async with session_factory(tenants.engine)() as db:
+        staff = await create_staff(
+            db, email=email, name="Sam Support", password=Secret(PASSWORD), now=tenants.clock.now()
+        )
+        await db.commit()
+    data = await api.data(
+        "mutation($e: String!, $p: String!) { staffLogin(email: $e, password: $p)"
+        " { token nextStep } }",
+        {"e": email, "p": PASSWORD},
+    )
+    assert data["staffLogin"]["nextStep"] == "ENROL_ONLY"
+    account = f"staff/{email}"
+    enrolled = await api.enrol(data["staffLogin"]["token"], account)
+    return StaffLogin(enrolled["token"], staff.id, account)
