@@ -54,6 +54,22 @@ class Api:
         self.devices: dict[str, Secret] = {}
         self._last_step: dict[str, int] = {}
 
+    def from_address(self, client_ip: str) -> Api:
+        """The same app and authenticator, called from another client address (throttling
+        per address must not leak from one test into the next)."""
+        transport = self.client._transport
+        if not isinstance(transport, httpx.ASGITransport):
+            raise TypeError("an in-process app is needed")
+        other = Api(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=transport.app, client=(client_ip, 4321)),
+                base_url=str(self.client.base_url),
+            ),
+            self.clock,
+        )
+        other.devices, other._last_step = self.devices, self._last_step
+        return other
+
     def code(self, account: str) -> str:
         """The next unused code of the account's authenticator."""
         last = self._last_step.get(account, -1)
@@ -293,6 +309,7 @@ class TenantFactory:
         roles: tuple[str, ...],
         *,
         step_up: bool = False,
+        log_in: bool = True,
     ) -> Login:
         """Another login of the tenant holding ``roles``, logged in (and enrolled in TOTP,
         so freshly stepped up, with ``step_up``)."""
@@ -313,6 +330,8 @@ class TenantFactory:
                 role = await find_role(db, tenant.id, role_name)
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
             await db.commit()
+        if not log_in:
+            return Login("", str(user.id), email)
         token = await self._api.login(tenant.slug, email)
         if step_up:
             token = (await self._api.enrol(token, f"{tenant.slug}/{email}"))["token"]
