@@ -116,6 +116,8 @@ class Settings:
     """Requests per minute one partner token may make (per serving process)."""
     partner_sweep_interval: int = 3600
     """Seconds between sweeps that revoke idle partner tokens (0: only on use)."""
+    totp_seed_key_file: Path | None = None
+    """Platform secret sealing TOTP seeds; default ``<data dir>/totp-seed-key``."""
 
     @property
     def is_production(self) -> bool:
@@ -132,6 +134,10 @@ class Settings:
     @property
     def token_key_path(self) -> Path:
         return self.partner_token_key_file or self.data_dir / "partner-token-key"
+
+    @property
+    def seed_key_path(self) -> Path:
+        return self.totp_seed_key_file or self.data_dir / "totp-seed-key"
 
 
 def check_can_serve(settings: Settings) -> None:
@@ -287,6 +293,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     signing_key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
     key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
     token_key_file = env.get("HRVAULT_PARTNER_TOKEN_KEY_FILE", "").strip()
+    seed_key_file = env.get("HRVAULT_TOTP_SEED_KEY_FILE", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -340,4 +347,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             low=0,
             high=86400,
         ),
+        totp_seed_key_file=Path(seed_key_file).expanduser() if seed_key_file else None,
     )

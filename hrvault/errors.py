@@ -16,6 +16,11 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     CONFLICT = "CONFLICT"
+    INVALID_CODE = "INVALID_CODE"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    STEP_UP_REQUIRED = "STEP_UP_REQUIRED"
+    TOTP_REQUIRED = "TOTP_REQUIRED"
+    TOTP_ENROLLMENT_REQUIRED = "TOTP_ENROLLMENT_REQUIRED"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -35,7 +40,6 @@ class ErrorCode(StrEnum):
     CREDENTIAL_OPERATION_REPEATED = "CREDENTIAL_OPERATION_REPEATED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     OPERATION_TIMED_OUT = "OPERATION_TIMED_OUT"
-    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 class HrvaultError(Exception):
@@ -95,6 +99,28 @@ class TooManyAttempts(HrvaultError):
 
 class RateLimited(HrvaultError):
     code = ErrorCode.RATE_LIMITED
+
+
+class InvalidCode(HrvaultError):
+    """A wrong, expired or already used TOTP or recovery code: one answer for all."""
+
+    code = ErrorCode.INVALID_CODE
+
+
+class StepUpRequired(HrvaultError):
+    code = ErrorCode.STEP_UP_REQUIRED
+
+
+class TotpRequired(Unauthenticated):
+    """The password was right; the login is completed with ``completeLogin(code)``."""
+
+    code = ErrorCode.TOTP_REQUIRED
+
+
+class TotpEnrollmentRequired(Forbidden):
+    """A role of this user requires TOTP: enrol before doing anything else."""
+
+    code = ErrorCode.TOTP_ENROLLMENT_REQUIRED
 
 
 def not_found(kind: str) -> NotFound:

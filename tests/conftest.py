@@ -126,7 +126,7 @@ async def api(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="https://hrvault.test") as client,
     ):
-        yield Api(client)
+        yield Api(client, clock)
 
 
 OpenApi = Callable[..., AbstractAsyncContextManager[Api]]

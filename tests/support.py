@@ -5,14 +5,17 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.auth.staff import create_staff
+from hrvault.auth.totp import STEP_SECONDS, code_at, step_of
 from hrvault.auth.users import create_user
 from hrvault.clock import ManualClock
 from hrvault.config import Secret
@@ -28,6 +31,7 @@ from hrvault.models import (
     JobAssignment,
     Office,
     ReportingLine,
+    Role,
 )
 from hrvault.models.base import Tracked
 from hrvault.permissions.membership import assign_role, find_role
@@ -44,10 +48,67 @@ def random_address() -> tuple[str, int]:
 
 
 class Api:
-    """Posts GraphQL documents to the app over HTTP, as a browser or integration would."""
+    """Posts GraphQL documents to the app over HTTP, as a browser or integration would.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    It also plays the user's authenticator app: a login that must enrol TOTP enrols (the
+    seed is kept per account), and a login that needs a code gets one. Codes are taken
+    from the manual clock's steps, each step at most once, moving the clock on by 30 s
+    only when the allowed drift is used up (never sleeping).
+    """
+
+    def __init__(self, client: httpx.AsyncClient, clock: ManualClock) -> None:
         self.client = client
+        self.clock = clock
+        self.devices: dict[str, Secret] = {}
+        self._last_step: dict[str, int] = {}
+
+    def from_address(self, client_ip: str) -> Api:
+        """The same app and authenticator, called from another client address (throttling
+        per address must not leak from one test into the next)."""
+        transport = self.client._transport
+        if not isinstance(transport, httpx.ASGITransport):
+            raise TypeError("an in-process app is needed")
+        other = Api(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=transport.app, client=(client_ip, 4321)),
+                base_url=str(self.client.base_url),
+            ),
+            self.clock,
+        )
+        other.devices, other._last_step = self.devices, self._last_step
+        return other
+
+    def code(self, account: str) -> str:
+        """The next unused code of the account's authenticator."""
+        last = self._last_step.get(account, -1)
+        while last > step_of(self.clock.now()):
+            self.clock.advance(timedelta(seconds=STEP_SECONDS))
+        step = max(step_of(self.clock.now()), last + 1)
+        self._last_step[account] = step
+        return code_at(self.devices[account], datetime.fromtimestamp(step * STEP_SECONDS, UTC))
+
+    async def enrol(self, token: str, account: str) -> dict[str, Any]:
+        """Enrol TOTP on this session; returns ``confirmTotpEnrollment`` (token, codes)."""
+        started = await self.data("mutation { startTotpEnrollment { otpauthUri } }", token=token)
+        uri = started["startTotpEnrollment"]["otpauthUri"]
+        self.devices[account] = Secret(parse_qs(urlparse(uri).query)["secret"][0])
+        self._last_step.pop(account, None)
+        confirmed = await self.data(
+            "mutation($c: String!) { confirmTotpEnrollment(code: $c) { token recoveryCodes } }",
+            {"c": self.code(account)},
+            token=token,
+        )
+        result: dict[str, Any] = confirmed["confirmTotpEnrollment"]
+        return result
+
+    async def step_up(self, token: str, account: str) -> str:
+        data = await self.data(
+            "mutation($c: String!) { verifyStepUp(code: $c) { token } }",
+            {"c": self.code(account)},
+            token=token,
+        )
+        renewed: str = data["verifyStepUp"]["token"]
+        return renewed
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
@@ -75,12 +136,25 @@ class Api:
         return data
 
     async def login(self, slug: str, email: str, password: str = PASSWORD) -> str:
+        """A complete session: enrols or gives a code when the login asks for it."""
         data = await self.data(
             "mutation($t: String!, $e: String!, $p: String!) {"
-            " login(tenant: $t, email: $e, password: $p) { token } }",
+            " login(tenant: $t, email: $e, password: $p) { token nextStep } }",
             {"t": slug, "e": email, "p": password},
         )
         token: str = data["login"]["token"]
+        account = f"{slug}/{email}"
+        if data["login"]["nextStep"] == "ENROL_ONLY":
+            renewed: str = (await self.enrol(token, account))["token"]
+            return renewed
+        if data["login"]["nextStep"] == "TOTP_PENDING":
+            done = await self.data(
+                "mutation($c: String!) { completeLogin(code: $c) { token } }",
+                {"c": self.code(account)},
+                token=token,
+            )
+            completed: str = done["completeLogin"]["token"]
+            return completed
         return token
 
 
@@ -126,9 +200,18 @@ class TenantFactory:
         self._keyring = keyring
 
     async def create(
-        self, *, employees: int = 4, name: str | None = None, roles: tuple[str, ...] = ("owner",)
+        self,
+        *,
+        employees: int = 4,
+        name: str | None = None,
+        roles: tuple[str, ...] = ("owner",),
+        require_totp: bool = False,
     ) -> TenantHandle:
-        """A tenant whose user (linked to the first employee) holds ``roles``."""
+        """A tenant whose user (linked to the first employee) holds ``roles``.
+
+        Tests about other things turn the default "Owner and HR Admin need TOTP" off
+        unless ``require_totp``; ``step_up`` enrols when a test needs sensitive operations.
+        """
         slug = f"t-{secrets.token_hex(5)}"
         now = self.clock.now()
         start = now.date() - timedelta(days=365)
@@ -204,6 +287,10 @@ class TenantFactory:
             for role_name in roles:
                 role = await find_role(db, tenant.id, role_name)
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
+            if not require_totp:
+                await db.execute(
+                    update(Role).where(Role.tenant_id == tenant.id).values(requires_totp=False)
+                )
             types = await db.scalars(select(AbsenceType).where(AbsenceType.tenant_id == tenant.id))
             absence_types = {t.code: t.id for t in types}
             await db.commit()
@@ -220,10 +307,25 @@ class TenantFactory:
             user_id=user.id,
         )
 
+    async def step_up(self, tenant: TenantHandle) -> None:
+        """Make the tenant's session fresh for sensitive operations (enrolling if needed)."""
+        account = f"{tenant.slug}/{tenant.email}"
+        if account in self._api.devices:
+            tenant.token = await self._api.step_up(tenant.token, account)
+        else:
+            tenant.token = (await self._api.enrol(tenant.token, account))["token"]
+
     async def add_user(
-        self, tenant: TenantHandle, employee_id: uuid.UUID | None, roles: tuple[str, ...]
+        self,
+        tenant: TenantHandle,
+        employee_id: uuid.UUID | None,
+        roles: tuple[str, ...],
+        *,
+        step_up: bool = False,
+        log_in: bool = True,
     ) -> Login:
-        """Another login of the tenant holding ``roles``, logged in."""
+        """Another login of the tenant holding ``roles``, logged in (and enrolled in TOTP,
+        so freshly stepped up, with ``step_up``)."""
         email = f"user-{secrets.token_hex(4)}@{tenant.slug}.test"
         now = self.clock.now()
         async with self._sessions() as db:
@@ -241,7 +343,12 @@ class TenantFactory:
                 role = await find_role(db, tenant.id, role_name)
                 await assign_role(db, tenant.id, user.id, role.id, actor_id=None, now=now)
             await db.commit()
-        return Login(await self._api.login(tenant.slug, email), str(user.id), email)
+        if not log_in:
+            return Login("", str(user.id), email)
+        token = await self._api.login(tenant.slug, email)
+        if step_up:
+            token = (await self._api.enrol(token, f"{tenant.slug}/{email}"))["token"]
+        return Login(token, str(user.id), email)
 
 
 async def build_org(api: Api, owner: TenantHandle) -> dict[str, str]:
@@ -322,3 +429,30 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    token: str
+    staff_id: uuid.UUID
+    account: str
+
+
+async def staff_session(api: Api, tenants: TenantFactory) -> StaffLogin:
+    """A new support staff member (as ``hrvault staff create`` makes one), logged in with
+    TOTP enrolled at this first login, so freshly stepped up."""
+    email = f"staff-{secrets.token_hex(4)}@vendor.test"
+    async with session_factory(tenants.engine)() as db:
+        staff = await create_staff(
+            db, email=email, name="Sam Support", password=Secret(PASSWORD), now=tenants.clock.now()
+        )
+        await db.commit()
+    data = await api.data(
+        "mutation($e: String!, $p: String!) { staffLogin(email: $e, password: $p)"
+        " { token nextStep } }",
+        {"e": email, "p": PASSWORD},
+    )
+    assert data["staffLogin"]["nextStep"] == "ENROL_ONLY"
+    account = f"staff/{email}"
+    enrolled = await api.enrol(data["staffLogin"]["token"], account)
+    return StaffLogin(enrolled["token"], staff.id, account)

@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import text
@@ -14,10 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hrvault.audit.checkpoints import write_checkpoints
 from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import ManualClock
-from hrvault.config import Settings
+from hrvault.config import Secret, Settings
 from hrvault.schema.build import build_schema
 from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
-from tests.support import PASSWORD, Api, TenantFactory, TenantHandle, build_org, error_codes
+from tests.support import (
+    PASSWORD,
+    Api,
+    TenantFactory,
+    TenantHandle,
+    build_org,
+    error_codes,
+    staff_session,
+)
 
 LOG = """query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) { edges { node {
   seq action entityType entityId requestId operation subjectId
@@ -42,8 +51,10 @@ async def _count(owner_engine: AsyncEngine, tenant: TenantHandle) -> int:
 class Examples:
     """One real invocation of every mutation of the schema, run as the tenant's Owner."""
 
-    def __init__(self, api: Api, tenant: TenantHandle, people: dict[str, str]) -> None:
-        self.api, self.tenant, self.people = api, tenant, people
+    def __init__(
+        self, api: Api, tenants: TenantFactory, tenant: TenantHandle, people: dict[str, str]
+    ) -> None:
+        self.api, self.tenants, self.tenant, self.people = api, tenants, tenant, people
 
     async def ids(self) -> dict[str, Any]:
         person = await self.api.data(
@@ -71,7 +82,9 @@ class Examples:
         role: dict[str, Any] = made["createRole"]
         return role
 
-    async def document(self, name: str) -> tuple[str, dict[str, Any]]:
+    async def document(
+        self, name: str
+    ) -> tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str]:
         ids = await self.ids()
         t = self.tenant
         office = (await self.api.data("{ offices { id version } }", token=t.token))["offices"][0]
@@ -184,6 +197,12 @@ class Examples:
                     {"id": role["id"], "v": role["version"]},
                 ),
             }[name]
+        totp = await self.totp_example(name)
+        if totp is not None:
+            return totp
+        support = await self.support_example(name)
+        if support is not None:
+            return support
         if name == "registerIntegration":
             return REGISTER, {"i": terms()}
         if name in (
@@ -220,7 +239,83 @@ class Examples:
             )
         raise KeyError(name)
 
+    async def totp_example(self, name: str) -> tuple[str, dict[str, Any], str] | None:
+        """Second-factor mutations; the owner is enrolled and stepped up already."""
+        t, api = self.tenant, self.api
+        owner = f"{t.slug}/{t.email}"
+        if name == "verifyStepUp":
+            return self.CODE.format("verifyStepUp"), {"c": api.code(owner)}, t.token
+        if name == "disableTotp":
+            return "mutation { disableTotp }", {}, t.token
+        if name == "completeLogin":
+            pending = await api.data(
+                "mutation($t: String!, $e: String!, $p: String!) { login(tenant: $t, email: $e,"
+                " password: $p) { token } }",
+                {"t": t.slug, "e": t.email, "p": PASSWORD},
+            )
+            return (
+                self.CODE.format("completeLogin"),
+                {"c": api.code(owner)},
+                pending["login"]["token"],
+            )
+        if name not in ("startTotpEnrollment", "confirmTotpEnrollment", "resetTotp"):
+            return None
+        user = await self.tenants.add_user(t, None, ("employee",), step_up=name == "resetTotp")
+        if name == "resetTotp":
+            return "mutation($u: ID!) { resetTotp(userId: $u) }", {"u": user.user_id}, t.token
+        if name == "startTotpEnrollment":
+            return "mutation { startTotpEnrollment { otpauthUri } }", {}, user.token
+        started = await api.data(
+            "mutation { startTotpEnrollment { otpauthUri } }", token=user.token
+        )
+        account = f"{t.slug}/{user.email}"
+        query = parse_qs(urlparse(started["startTotpEnrollment"]["otpauthUri"]).query)
+        api.devices[account] = Secret(query["secret"][0])
+        return self.CODE.format("confirmTotpEnrollment"), {"c": api.code(account)}, user.token
 
+    CODE = "mutation($c: String!) {{ {}(code: $c) {{ token }} }}"
+    GRANT = 'mutation { createSupportGrant(input: {reason: "Ticket 7"}) { id } }'
+
+    async def support_example(self, name: str) -> tuple[str, dict[str, Any], str] | None:
+        t, api = self.tenant, self.api
+        if name == "createSupportGrant":
+            return self.GRANT, {}, t.token
+        if name == "revokeSupportGrant":
+            grant = (await api.data(self.GRANT, token=t.token))["createSupportGrant"]["id"]
+            return "mutation($g: ID!) { revokeSupportGrant(id: $g) { id } }", {"g": grant}, t.token
+        if name not in (
+            "requestSupportAccess",
+            "approveSupportRequest",
+            "declineSupportRequest",
+            "activateSupportGrant",
+        ):
+            return None
+        staff = await staff_session(api, self.tenants)
+        request = (
+            'mutation($t: String!) { requestSupportAccess(tenant: $t, input: {reason: "Help"})'
+            " { id } }"
+        )
+        if name == "requestSupportAccess":
+            return request, {"t": t.slug}, staff.token
+        if name == "activateSupportGrant":
+            grant = (await api.data(self.GRANT, token=t.token))["createSupportGrant"]["id"]
+            return (
+                "mutation($t: String!, $g: ID!) { activateSupportGrant(tenant: $t, grantId: $g)"
+                " { id } }",
+                {"t": t.slug, "g": grant},
+                staff.token,
+            )
+        asked = await api.data(request, {"t": t.slug}, token=staff.token)
+        return (
+            f"mutation($g: ID!) {{ {name}(id: $g) {{ id }} }}",
+            {"g": asked["requestSupportAccess"]["id"]},
+            t.token,
+        )
+
+
+# A staff login belongs to no tenant, so it has no place in any tenant's chain; its
+# session and what follows it are checked in tests/test_support_access.py.
+PLATFORM_MUTATIONS = {"staffLogin"}
 MUTATIONS = sorted(build_schema()._schema.mutation_type.fields)  # type: ignore[union-attr]
 
 
@@ -228,14 +323,18 @@ MUTATIONS = sorted(build_schema()._schema.mutation_type.fields)  # type: ignore[
 async def test_every_mutation_leaves_its_audit_record(
     api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, mutation: str
 ) -> None:
+    if mutation in PLATFORM_MUTATIONS:
+        pytest.skip("a platform mutation: no tenant chain to record in")
     tenant = await tenants.create(employees=1)
+    await tenants.step_up(tenant)  # several mutations are sensitive
     people = await build_org(api, tenant)
     try:
-        document, variables = await Examples(api, tenant, people).document(mutation)
+        example = await Examples(api, tenants, tenant, people).document(mutation)
     except KeyError:
         pytest.fail(f"the mutation {mutation} has no audit coverage example: add one here")
+    document, variables, token = (*example, tenant.token)[:3]
     before = await _count(owner_engine, tenant)
-    response = await api.post(document, variables, token=tenant.token)
+    response = await api.post(document, variables, token=token)
     assert "errors" not in response.json(), response.json()
     request_id = response.headers["x-request-id"]
     async with owner_engine.connect() as conn:
@@ -286,6 +385,7 @@ async def test_readers_see_values_only_of_groups_they_may_see(
     api: Api, tenants: TenantFactory
 ) -> None:
     tenant = await tenants.create(employees=1)
+    await tenants.step_up(tenant)  # creating a role is sensitive
     people = await build_org(api, tenant)
     version = (
         await api.data(

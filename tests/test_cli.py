@@ -143,3 +143,25 @@ async def test_users_get_roles_from_the_command_line(run: Any, api: Api) -> None
         stdin="a long enough passphrase\n",
     )
     assert (code, body["error"]["code"]) == (1, "NOT_FOUND")
+
+
+async def test_staff_are_created_only_from_the_command_line_and_must_enrol(
+    run: Any, api: Api
+) -> None:
+    email = f"agent-{secrets.token_hex(3)}@vendor.test"
+    args = ("staff", "create", "--email", email, "--name", "Ada Agent", "--password-stdin")
+    code, staff = run(*args, stdin="a long enough passphrase\n")
+    assert code == 0
+    assert set(staff) == {"id", "email", "name"}
+    code, again = run(*args, stdin="a long enough passphrase\n")
+    assert (code, again["error"]["code"]) == (1, "CONFLICT")
+    login = await api.data(
+        'mutation($e: String!) { staffLogin(email: $e, password: "a long enough passphrase")'
+        " { token nextStep } }",
+        {"e": email},
+    )
+    assert login["staffLogin"]["nextStep"] == "ENROL_ONLY"
+    token = login["staffLogin"]["token"]
+    assert error_codes(await api.gql("{ employees { nodes { id } } }", token=token)) == [
+        "TOTP_REQUIRED"
+    ]

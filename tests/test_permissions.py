@@ -84,6 +84,7 @@ async def test_a_person_out_of_scope_is_not_found(api: Api, tenants: TenantFacto
 
 async def test_filters_never_match_on_hidden_groups(api: Api, tenants: TenantFactory) -> None:
     owner = await tenants.create(employees=1)
+    await tenants.step_up(owner)  # role changes are sensitive
     people = await build_org(api, owner)
     departments = {
         d["name"]: d["id"]
@@ -156,6 +157,7 @@ async def test_a_refused_mutation_names_the_groups_and_writes_nothing(
 
 async def test_role_changes_apply_on_the_next_request(api: Api, tenants: TenantFactory) -> None:
     owner = await tenants.create(employees=1)
+    await tenants.step_up(owner)  # role changes are sensitive
     people = await build_org(api, owner)
     colleague = await tenants.add_user(owner, uuid.UUID(people["self"]), ("employee",))
     assert (await api.data(PERSON, {"id": people["unrelated"]}, token=colleague.token))["employee"][
@@ -180,13 +182,14 @@ async def test_role_changes_apply_on_the_next_request(api: Api, tenants: TenantF
 
 async def test_nobody_hands_out_more_than_they_hold(api: Api, tenants: TenantFactory) -> None:
     owner = await tenants.create(employees=1)
+    await tenants.step_up(owner)  # role changes are sensitive
     people = await build_org(api, owner)
     await api.data(
         'mutation { createRole(input: {name: "Role admin", abilities: [MANAGE_ROLES, MANAGE_USERS],'
         " grants: [{fieldGroup: BASIC, action: SEE, scope: ALL}]}) { id } }",
         token=owner.token,
     )
-    admin = await tenants.add_user(owner, uuid.UUID(people["self"]), ("Role admin",))
+    admin = await tenants.add_user(owner, uuid.UUID(people["self"]), ("Role admin",), step_up=True)
     escalate = await api.gql(
         'mutation { createRole(input: {name: "Sneaky", grants: [{fieldGroup: SALARY, action: SEE, scope: ALL}]}) { id } }',
         token=admin.token,
@@ -231,6 +234,7 @@ async def test_built_in_roles_are_fixed_and_copies_are_free(
     api: Api, tenants: TenantFactory
 ) -> None:
     owner = await tenants.create(employees=1)
+    await tenants.step_up(owner)  # role changes are sensitive
     roles = {r["name"]: r for r in (await api.data(ROLE_IDS, token=owner.token))["roles"]}
     assert set(roles) == {"Owner", "HR Admin", "Manager", "Employee", "Payroll", "Auditor"}
     manager = roles["Manager"]
@@ -276,11 +280,12 @@ async def test_built_in_roles_are_fixed_and_copies_are_free(
 
 async def test_the_last_owner_stays(api: Api, tenants: TenantFactory) -> None:
     owner = await tenants.create(employees=1)
+    await tenants.step_up(owner)  # role changes are sensitive
     owner_role = await _role_id(api, owner.token, "Owner")
     remove = "mutation($u: ID!, $r: ID!) { removeRole(userId: $u, roleId: $r) { id } }"
     body = await api.gql(remove, {"u": str(owner.user_id), "r": owner_role}, token=owner.token)
     assert error_codes(body) == ["CONFLICT"]
-    second = await tenants.add_user(owner, None, ("owner",))
+    second = await tenants.add_user(owner, None, ("owner",), step_up=True)
     await api.data(remove, {"u": str(owner.user_id), "r": owner_role}, token=second.token)
     me = await api.gql("{ roles { id } }", token=owner.token)
     assert error_codes(me) == ["FORBIDDEN"]

@@ -55,6 +55,7 @@ class AuditTrail:
         self.entries: list[Entry] = []
         self.sensitive_reads: dict[FieldGroup, set[uuid.UUID]] = defaultdict(set)
         self.every_read = False
+        """Partners and support staff: every group they read is recorded, not only sensitive."""
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -112,4 +113,6 @@ class AuditTrail:
             entity = "PersonalData" if self.every_read else "SensitiveData"
             entries.append(Entry("read", entity, None, None, changes))
             self.sensitive_reads.clear()
+        if self.every_read and not entries:
+            entries.append(Entry("read", "Request", None))
         return entries

@@ -34,6 +34,7 @@ class AuditTrailExtension(SchemaExtension):
             principal.display_name,
             via_kind=principal.via_kind,
             via_id=principal.via_id,
+            via_reason=principal.via_reason,
         )
         await append(
             ctx.db,

@@ -15,12 +15,15 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.auth.passwords import hash_password, needs_rehash, verify_password
-from hrvault.auth.principal import Principal, PrincipalKind
+from hrvault.auth.principal import Principal, PrincipalKind, SessionStage
 from hrvault.auth.tokens import SessionToken, new_session_token, parse_session_token
 from hrvault.config import Secret
 from hrvault.db import LOGIN_SLUG_SETTING, bind_tenant
 from hrvault.errors import Unauthenticated
-from hrvault.models import Session, Tenant, User
+from hrvault.models import Role, Session, Tenant, TotpCredential, User, UserRole
+
+PENDING_LOGIN_LIFETIME = timedelta(minutes=5)
+"""Between the password and the TOTP code of a two-step login."""
 
 LOGIN_FAILED = "login failed: unknown tenant, email or password"
 
@@ -53,6 +56,27 @@ class NewSession:
     email: str
     expires_at: datetime
     idle_timeout: timedelta
+    stage: SessionStage
+
+
+async def _login_stage(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> SessionStage:
+    """Enrolled: a code is due. Holding a role that requires TOTP: enrol first. Else done."""
+    enrolled = await db.scalar(
+        select(TotpCredential.user_id).where(
+            TotpCredential.tenant_id == tenant_id,
+            TotpCredential.user_id == user_id,
+            TotpCredential.confirmed_at.is_not(None),
+        )
+    )
+    if enrolled is not None:
+        return SessionStage.TOTP_PENDING
+    required = await db.scalar(
+        select(Role.id)
+        .join(UserRole, (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id))
+        .where(Role.tenant_id == tenant_id, UserRole.user_id == user_id, Role.requires_totp)
+        .limit(1)
+    )
+    return SessionStage.ENROL_ONLY if required is not None else SessionStage.FULL
 
 
 async def find_tenant_by_slug(db: AsyncSession, slug: str) -> Tenant | None:
@@ -100,6 +124,7 @@ async def login(
         user.password_hash = await hash_password(password)
     user.last_login_at = now
     token = new_session_token(tenant.id)
+    stage = await _login_stage(db, tenant.id, user.id)
     session = Session(
         tenant_id=tenant.id,
         user_id=user.id,
@@ -108,6 +133,7 @@ async def login(
         last_seen_at=now,
         client_ip=client_ip,
         user_agent=(user_agent or "")[:512] or None,
+        stage=stage.value,
     )
     db.add(session)
     await db.flush()
@@ -119,6 +145,7 @@ async def login(
         email=user.email,
         expires_at=now + timedelta(seconds=tenant.absolute_lifetime_seconds),
         idle_timeout=timedelta(seconds=tenant.idle_timeout_seconds),
+        stage=stage,
     )
 
 
@@ -135,7 +162,10 @@ _TOUCH_SESSION = text(
            > CAST(:now AS timestamptz) - make_interval(secs => t.idle_timeout_seconds)
        AND s.created_at
            > CAST(:now AS timestamptz) - make_interval(secs => t.absolute_lifetime_seconds)
-    RETURNING s.id, s.user_id, u.employee_id,
+       AND (s.stage <> 'totp_pending' OR s.created_at > CAST(:pending_since AS timestamptz))
+    RETURNING s.id, s.user_id, u.employee_id, s.stage, s.stepped_up_at,
+              t.step_up_window_seconds,
+              s.created_at + make_interval(secs => t.absolute_lifetime_seconds),
               COALESCE((SELECT COALESCE(e.preferred_name, e.first_name) || ' ' || e.last_name
                           FROM employees AS e
                          WHERE e.tenant_id = s.tenant_id AND e.id = u.employee_id), u.email)
@@ -152,7 +182,16 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
     if token is None:
         raise Unauthenticated("the session token is not valid")
     await bind_tenant(db, token.tenant_id)
-    row = (await db.execute(_TOUCH_SESSION, {"now": now, "token_hash": token.digest})).first()
+    row = (
+        await db.execute(
+            _TOUCH_SESSION,
+            {
+                "now": now,
+                "token_hash": token.digest,
+                "pending_since": now - PENDING_LOGIN_LIFETIME,
+            },
+        )
+    ).first()
     if row is None:
         ended = await db.execute(
             select(Session.id, Session.user_id).where(
@@ -165,7 +204,7 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
         if found is not None:
             raise SessionEnded(token.tenant_id, found[0], found[1])
         raise Unauthenticated("the session has expired or was revoked; log in again")
-    session_id, user_id, employee_id, name = row
+    session_id, user_id, employee_id, stage, stepped_up_at, window, ends_at, name = row
     return Principal(
         kind=PrincipalKind.USER,
         tenant_id=token.tenant_id,
@@ -173,7 +212,50 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
         display_name=name,
         session_id=session_id,
         employee_id=employee_id,
+        stage=SessionStage(stage),
+        stepped_up_at=stepped_up_at,
+        step_up_window=timedelta(seconds=window),
+        ends_at=ends_at,
     )
+
+
+async def renew_session(
+    db: AsyncSession, principal: Principal, *, now: datetime, stepped_up: bool
+) -> SessionToken:
+    """A new token for the same session, now complete (and stepped up when a code was just
+    given): the token seen before the second factor stops working at once."""
+    token = new_session_token(principal.tenant_id)
+    values: dict[str, object] = {"token_hash": token.digest, "stage": SessionStage.FULL.value}
+    if stepped_up:
+        values["stepped_up_at"] = now
+    await db.execute(
+        update(Session)
+        .where(Session.tenant_id == principal.tenant_id, Session.id == principal.session_id)
+        .values(**values)
+    )
+    return token
+
+
+async def revoke_other_sessions(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    keep: uuid.UUID | None,
+    *,
+    now: datetime,
+) -> int:
+    """End every open session of a user but ``keep`` (after TOTP is disabled or reset)."""
+    result = await db.execute(
+        update(Session)
+        .where(
+            Session.tenant_id == tenant_id,
+            Session.user_id == user_id,
+            Session.revoked_at.is_(None),
+            Session.id != keep if keep is not None else Session.id.is_not(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def revoke_session(

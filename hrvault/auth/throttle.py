@@ -36,6 +36,7 @@ class CredentialKind(StrEnum):
     """Operations that check a secret; each kind has its own buckets."""
 
     LOGIN = "login"
+    STAFF_LOGIN = "staff_login"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.partner import Integration, IntegrationAccess, PartnerToken, TransferBasis
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
+from hrvault.models.support import StaffSession, SupportGrant, SupportStaff
 from hrvault.models.tenant import Tenant
 from hrvault.models.throttle import CredentialBucket
+from hrvault.models.totp import RecoveryCode, TotpCredential
 from hrvault.models.user import Session, User
 
 __all__ = [
@@ -31,12 +33,17 @@ __all__ = [
     "JobAssignment",
     "Office",
     "PartnerToken",
+    "RecoveryCode",
     "ReportingLine",
     "Role",
     "RoleAbility",
     "RoleGrant",
     "Session",
+    "StaffSession",
+    "SupportGrant",
+    "SupportStaff",
     "Tenant",
+    "TotpCredential",
     "TransferBasis",
     "User",
     "UserRole",

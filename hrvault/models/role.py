@@ -33,6 +33,8 @@ class Role(TenantOwned, Tracked, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(500), default="")
     builtin_key: Mapped[str | None] = mapped_column(String(32))
+    requires_totp: Mapped[bool] = mapped_column(default=False)
+    """Holders without TOTP may only enrol until they do."""
 
 
 def _role_fk() -> ForeignKeyConstraint:

@@ -35,6 +35,8 @@ class Tenant(Base):
     absolute_lifetime_seconds: Mapped[int] = mapped_column(
         server_default=text(str(DEFAULT_ABSOLUTE_LIFETIME_SECONDS))
     )
+    step_up_window_seconds: Mapped[int] = mapped_column(server_default=text("600"))
+    """How recent a TOTP step-up must be for a sensitive operation."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(server_default=text("1"))

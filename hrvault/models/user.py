@@ -54,3 +54,6 @@ class Session(TenantOwned, Base):
     revoked_at: Mapped[datetime | None]
     client_ip: Mapped[str | None] = mapped_column(INET)
     user_agent: Mapped[str | None] = mapped_column(String(512))
+    stage: Mapped[str] = mapped_column(String(16), default="full")
+    """``full``, ``totp_pending`` (password done, code due) or ``enrol_only``."""
+    stepped_up_at: Mapped[datetime | None]

@@ -1,11 +1,13 @@
 """Access markers for root fields (queries and mutations): deny by default.
 
 Every root field names exactly one marker in ``permission_classes``: ``Public`` for the
-few operations a caller may use before logging in, ``Authenticated`` for operations whose
-per-person checks happen on the data (field guards, mutation checks), ``PeopleData`` for
-those that partner integrations may call too, or ``requires(ability, ...)`` for tenant
-administration. A root field with none is refused when the schema is built (see
-``hrvault.schema.checks``).
+few operations a caller may use before logging in, ``OwnSession`` / ``StaffOnly`` for the
+steps of a login (second factor, enrolment, step-up, choosing a support grant),
+``Authenticated`` for operations whose per-person checks happen on the data (field guards,
+mutation checks), ``PeopleData`` for those that partner integrations may call too,
+``SteppedUp`` for sensitive changes to the caller's own account, or
+``requires(ability, ..., step_up=...)`` for tenant administration. A root field with none
+is refused when the schema is built (see ``hrvault.schema.checks``).
 
 Partner integrations are refused by every marker except ``PeopleData``: authentication,
 administration, audit, key and support operations are closed to them without anyone
@@ -20,6 +22,7 @@ from typing import Any, ClassVar
 from strawberry import Info
 from strawberry.permission import BasePermission
 
+from hrvault.auth.principal import require_step_up
 from hrvault.errors import Forbidden
 from hrvault.permissions.enforce import require_ability
 from hrvault.vocabulary import Ability
@@ -43,7 +46,7 @@ class Public(BasePermission):
 
 
 class Authenticated(BasePermission):
-    """Needs a live user session of the tenant; answers UNAUTHENTICATED otherwise."""
+    """Needs a live session of the tenant; answers UNAUTHENTICATED otherwise."""
 
     admits_partners: ClassVar[bool] = False
 
@@ -54,36 +57,75 @@ class Authenticated(BasePermission):
 
 
 class PeopleData(Authenticated):
-    """Reads and writes of people's data: users and consented partner integrations."""
+    """Reads and writes of people's data: users, staff under a grant, consented partners."""
 
     admits_partners = True
 
 
-class RequiresAbility(BasePermission):
-    """Needs a live session and one of ``abilities``; answers FORBIDDEN otherwise."""
-
-    abilities: ClassVar[tuple[Ability, ...]] = ()
+class SteppedUp(Authenticated):
+    """A sensitive operation on the caller's own account: needs a recent TOTP step-up
+    (STEP_UP_REQUIRED otherwise)."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        info.context.require_principal()
+        principal = info.context.require_principal()
         _admit(info, admits_partners=False)
-        require_ability(info.context.policy, *self.abilities)  # raises Forbidden with the reason
+        require_step_up(principal, info.context.clock.now())
         return True
 
 
-_requirements: dict[tuple[Ability, ...], type[RequiresAbility]] = {}
+class OwnSession(BasePermission):
+    """The caller's own session at any stage, user or staff: completing a login,
+    enrolling TOTP, stepping up. Nothing here reaches tenant data."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        _admit(info, admits_partners=False)
+        info.context.require_session()
+        return True
 
 
-def requires(*abilities: Ability) -> type[RequiresAbility]:
+class StaffOnly(BasePermission):
+    """A support staff session that completed its TOTP login (choosing a grant, asking)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        _admit(info, admits_partners=False)
+        info.context.require_staff()
+        return True
+
+
+class RequiresAbility(BasePermission):
+    """Needs a live session and one of ``abilities``; answers FORBIDDEN otherwise.
+    With ``step_up`` also a recent TOTP step-up (the sensitive administration)."""
+
+    abilities: ClassVar[tuple[Ability, ...]] = ()
+    step_up: ClassVar[bool] = False
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.require_principal()
+        _admit(info, admits_partners=False)
+        require_ability(info.context.policy, *self.abilities)  # raises Forbidden with the reason
+        if self.step_up:
+            require_step_up(principal, info.context.clock.now())
+        return True
+
+
+_requirements: dict[tuple[tuple[Ability, ...], bool], type[RequiresAbility]] = {}
+
+
+def requires(*abilities: Ability, step_up: bool = False) -> type[RequiresAbility]:
     """The marker for "holds any of these abilities" (one class per set, reused)."""
     key = tuple(sorted(abilities))
     if not key:
         raise ValueError("requires() needs at least one ability")
-    if key not in _requirements:
+    if (key, step_up) not in _requirements:
         name = "Requires" + "Or".join(a.value.title().replace("_", "") for a in key)
-        _requirements[key] = type(name, (RequiresAbility,), {"abilities": key})
-    return _requirements[key]
+        name += "SteppedUp" if step_up else ""
+        _requirements[(key, step_up)] = type(
+            name, (RequiresAbility,), {"abilities": key, "step_up": step_up}
+        )
+    return _requirements[(key, step_up)]
 
 
 def is_access_marker(permission: type[BasePermission]) -> bool:
-    return permission is Public or issubclass(permission, Authenticated | RequiresAbility)
+    return permission in (Public, OwnSession, StaffOnly) or issubclass(
+        permission, (Authenticated, RequiresAbility)
+    )

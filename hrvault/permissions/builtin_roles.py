@@ -79,6 +79,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         frozenset({Ability.SEE_AUDIT}),
     ),
 )
+TOTP_REQUIRED_BY_DEFAULT = frozenset({"owner", "hr_admin"})
+"""Roles whose holders must enrol TOTP, until the tenant decides otherwise."""
 BUILTIN_BY_KEY = {role.key: role for role in BUILTIN_ROLES}
 
 
@@ -95,6 +97,7 @@ async def ensure_builtin_roles(db: AsyncSession, tenant_id: uuid.UUID, now: date
         if role is None:
             role = Role(id=uuid.uuid4(), tenant_id=tenant_id, name=spec.name, builtin_key=spec.key)
             role.description = spec.description
+            role.requires_totp = spec.key in TOTP_REQUIRED_BY_DEFAULT
             role.stamp_created(None, now)
             db.add(role)
             await db.flush()

@@ -15,11 +15,18 @@ from hrvault.audit.collector import AuditTrail
 from hrvault.audit.records import Origin
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth.partner_tokens import TokenHasher
-from hrvault.auth.principal import Principal
+from hrvault.auth.principal import Principal, SessionStage
+from hrvault.auth.seed_sealing import TotpSeedSealer
+from hrvault.auth.staff import StaffCaller
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import HrvaultError, Unauthenticated
+from hrvault.errors import (
+    HrvaultError,
+    TotpEnrollmentRequired,
+    TotpRequired,
+    Unauthenticated,
+)
 
 if TYPE_CHECKING:
     from hrvault.permissions.policy import Policy
@@ -39,11 +46,16 @@ class RequestContext:
     audit_keys: PublicAuditKey
     throttle: CredentialThrottle
     token_hasher: TokenHasher
+    seeds: TotpSeedSealer
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
     policy: Policy = field(init=False)
     principal: Principal | None = None
+    """Set only for a session that may reach tenant data (a user, or staff under a grant)."""
+    session: Principal | None = None
+    """The user's session at any stage (pending TOTP, enrol only, full)."""
+    staff: StaffCaller | None = None
     auth_failure: HrvaultError | None = None
     """Why the presented credential was refused (unauthenticated, or rate limited)."""
     is_mutation: bool = False
@@ -57,7 +69,27 @@ class RequestContext:
     def require_principal(self) -> Principal:
         if self.principal is None:
             raise self.auth_failure or Unauthenticated("authentication required")
+        if self.principal.stage is SessionStage.TOTP_PENDING:
+            raise TotpRequired("complete the login with completeLogin(code)")
+        if self.principal.stage is SessionStage.ENROL_ONLY:
+            raise TotpEnrollmentRequired(
+                "your role requires TOTP: enrol with startTotpEnrollment first"
+            )
         return self.principal
+
+    def require_session(self) -> Principal | StaffCaller:
+        """The caller's own session at any stage: for logging in, enrolling, stepping up."""
+        caller = self.staff or self.session
+        if caller is None:
+            raise Unauthenticated("authentication required")
+        return caller
+
+    def require_staff(self) -> StaffCaller:
+        if self.staff is None:
+            raise Unauthenticated("this needs a support staff session")
+        if self.staff.stage is not SessionStage.FULL:
+            raise TotpRequired("complete the staff login with a TOTP code first")
+        return self.staff
 
     @property
     def tenant_id(self) -> uuid.UUID:

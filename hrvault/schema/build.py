@@ -28,6 +28,8 @@ STRUCTURAL_TYPES = {
     "AuditRecordConnection",
     "AuditRecordEdge",
     "IssuedPartnerToken",
+    "TotpEnrollment",
+    "SessionRenewal",
 }
 ROOT_TYPES = {"Query", "Mutation"}
 # Types whose object is one person: every field outside `basic` is guarded per person.

@@ -8,7 +8,7 @@ import strawberry
 
 from hrvault.errors import not_found
 from hrvault.permissions.access import PeopleData, requires
-from hrvault.resolvers import absences, access, employees, org, roles, validation
+from hrvault.resolvers import absences, access, employees, org, roles, support_access, validation
 from hrvault.schema import fields
 from hrvault.schema.audit_query import AuditQuery
 from hrvault.schema.inputs import EmployeeFilter
@@ -25,6 +25,7 @@ from hrvault.schema.types.employee import (
     visible_employee,
 )
 from hrvault.schema.types.org import Department, Office
+from hrvault.schema.types.support import SupportGrantView
 from hrvault.schema.types.viewer import Viewer
 from hrvault.vocabulary import Ability
 
@@ -151,6 +152,20 @@ class AdminQuery:
     ) -> list[FieldGroupAccess]:
         explained = await access.preview_role_access(info.context, role_id, viewer_id, employee_id)
         return [FieldGroupAccess.from_access(a) for a in explained]
+
+    @fields.query(
+        access=requires(Ability.MANAGE_SUPPORT_ACCESS),
+        description="Support grants and requests, with everything staff did under each.",
+    )
+    async def support_access(self, info: Info) -> list[SupportGrantView]:
+        ctx = info.context
+        grants = await support_access.list_grants(ctx)
+        actions = await support_access.actions_under(ctx, [g.id for g in grants])
+        now = ctx.clock.now()
+        return [
+            SupportGrantView.from_row(g, now, [a for a in actions if a.via_id == g.id])
+            for g in grants
+        ]
 
 
 @strawberry.type

@@ -25,18 +25,31 @@ from strawberry.types import ExecutionResult
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.partner_events import record_idle_token
 from hrvault.audit.signing import PublicAuditKey
-from hrvault.auth import sessions
+from hrvault.auth import sessions, staff, support
 from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
 from hrvault.auth.partners import PartnerTokenIdle, authenticate_partner
+from hrvault.auth.principal import Principal, PrincipalKind, SessionStage
 from hrvault.auth.rate_limit import RequestRateLimiter
+from hrvault.auth.seed_sealing import TotpSeedSealer
 from hrvault.auth.throttle import CredentialThrottle, client_network
 from hrvault.buckets import Rate, whole_seconds
 from hrvault.clock import Clock
 from hrvault.config import Settings
-from hrvault.errors import ErrorCode, OperationTimedOut, RateLimited, Unauthenticated
+from hrvault.db import bind_tenant
+from hrvault.errors import (
+    ErrorCode,
+    HrvaultError,
+    OperationTimedOut,
+    RateLimited,
+    StepUpRequired,
+    TotpRequired,
+    Unauthenticated,
+)
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
+from hrvault.permissions.policy import Policy
+from hrvault.permissions.relations import Relations
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
@@ -71,6 +84,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         audit_keys: PublicAuditKey,
         throttle: CredentialThrottle,
         token_hasher: TokenHasher,
+        seeds: TotpSeedSealer,
     ) -> None:
         super().__init__(
             schema,
@@ -86,6 +100,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._rate = RequestRateLimiter(settings.request_limit, clock)
         self._token_hasher = token_hasher
         self._partner_limit = RequestRateLimiter(Rate(settings.partner_rate_limit, 60), clock)
+        self._seeds = seeds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refusals, ours or the library's, answer in GraphQL's error shape."""
@@ -122,6 +137,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             audit_keys=self._audit_keys,
             throttle=self._throttle,
             token_hasher=self._token_hasher,
+            seeds=self._seeds,
         )
 
     async def _authenticate_partner(self, context: RequestContext, token: str) -> None:
@@ -158,6 +174,9 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             if from_header:
                 await self._authenticate_partner(context, token)
             return
+        if staff.is_staff_token(token):
+            await self._authenticate_staff(context, token)
+            return
         try:
             context.principal = await sessions.authenticate(
                 context.db, token, now=self._clock.now()
@@ -169,8 +188,11 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         except Unauthenticated as failure:
             context.auth_failure = failure
             return
-        principal = context.principal
+        principal = context.session = context.principal
         context.loaders = Loaders(context.reader, principal.tenant_id, context.today())
+        if principal.stage is not SessionStage.FULL:
+            context.policy = Policy([], [], Relations(viewer=None))  # enrol or log in first
+            return
         context.policy = await load_policy(
             context.db,
             principal.tenant_id,
@@ -189,6 +211,43 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 f"too many requests; try again in {seconds} seconds",
                 retry_after=seconds,
             )
+
+    async def _authenticate_staff(self, context: RequestContext, token: str) -> None:
+        """A staff session reaches tenant data only through its activated, live grant and
+        with a TOTP step-up in the last 15 minutes; the policy is the grant's, nothing else."""
+        now = self._clock.now()
+        try:
+            caller = context.staff = await staff.authenticate_staff(context.db, token, now=now)
+            if caller.stage is not SessionStage.FULL:
+                raise TotpRequired("complete the staff login with a TOTP code first")
+            if caller.tenant_id is None or caller.grant_id is None:
+                raise Unauthenticated("activate a support grant first (activateSupportGrant)")
+            await bind_tenant(context.db, caller.tenant_id)
+            grant = await support.live_grant(
+                context.db, caller.tenant_id, caller.grant_id, caller.staff_id, now
+            )
+            if not caller.stepped_up_within(now):
+                raise StepUpRequired(
+                    "support access needs a TOTP step-up within the last 15 minutes",
+                    stepUpWindowSeconds=int(staff.STEP_UP_WINDOW.total_seconds()),
+                )
+        except HrvaultError as failure:
+            context.auth_failure = failure
+            return
+        context.principal = Principal(
+            kind=PrincipalKind.SUPPORT,
+            tenant_id=caller.tenant_id,
+            actor_id=caller.staff_id,
+            display_name=caller.name,
+            session_id=caller.session_id,
+            stepped_up_at=caller.stepped_up_at,
+            step_up_window=staff.STEP_UP_WINDOW,
+            via_id=grant.id,
+            via_reason=support.via_reason(grant),
+        )
+        context.loaders = Loaders(context.reader, caller.tenant_id, context.today())
+        context.policy = support.grant_policy(grant)
+        context.audit.every_read = True
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Run the operation inside the request's transaction; errors in a mutation undo it.

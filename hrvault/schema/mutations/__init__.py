@@ -14,15 +14,19 @@ from hrvault.schema.mutations.admin import AdminMutations
 from hrvault.schema.mutations.auth import SessionMutations
 from hrvault.schema.mutations.org import OrganisationMutations
 from hrvault.schema.mutations.people import PeopleMutations
+from hrvault.schema.mutations.support import SupportMutations
+from hrvault.schema.mutations.totp import TotpMutations
 
 
 @strawberry.type
 class Mutation(
     SessionMutations,
+    TotpMutations,
     PeopleMutations,
     OrganisationMutations,
     AbsenceMutations,
     AdminMutations,
     IntegrationMutations,
+    SupportMutations,
 ):
     """All mutations; the areas' classes contribute the fields."""

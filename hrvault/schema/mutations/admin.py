@@ -14,8 +14,9 @@ from hrvault.schema.types.admin import Role, UserAccount
 from hrvault.schema.types.base import Info
 from hrvault.vocabulary import Ability
 
-MANAGE_ROLES = requires(Ability.MANAGE_ROLES)
-MANAGE_USERS = requires(Ability.MANAGE_USERS)
+# Changing roles, grants or who holds them is sensitive: a TOTP step-up is due.
+MANAGE_ROLES = requires(Ability.MANAGE_ROLES, step_up=True)
+MANAGE_USERS = requires(Ability.MANAGE_USERS, step_up=True)
 
 
 async def _role(info: Info, row: RoleRow) -> Role:

@@ -12,10 +12,11 @@ from hrvault.audit.records import Change, Entry
 from hrvault.auth import sessions
 from hrvault.auth.throttle import CredentialKind
 from hrvault.config import Secret
+from hrvault.permissions.access import OwnSession
 from hrvault.schema import fields
 from hrvault.schema.cookies import clear_session_cookie, set_session_cookie
 from hrvault.schema.types.base import Info
-from hrvault.schema.types.viewer import LoginPayload
+from hrvault.schema.types.viewer import LoginPayload, LoginStageEnum
 
 
 def _login_account(arguments: Mapping[str, Any]) -> str:
@@ -43,12 +44,13 @@ class SessionMutations:
             token=opened.token.value.reveal(),
             expires_at=opened.expires_at,
             idle_timeout_seconds=int(opened.idle_timeout.total_seconds()),
+            next_step=LoginStageEnum(opened.stage.value),
         )
 
-    @fields.mutation(description="End this session.")
+    @fields.mutation(access=OwnSession, description="End this session.")
     async def logout(self, info: Info) -> bool:
         ctx = info.context
-        principal = ctx.require_principal()
+        principal = ctx.session or ctx.require_principal()
         await sessions.revoke_session(
             ctx.db, principal.tenant_id, principal.session_id, now=ctx.clock.now()
         )

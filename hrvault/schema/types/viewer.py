@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from hrvault.auth.principal import SessionStage
 from hrvault.schema.types.admin import RoleRef
 from hrvault.schema.types.base import AbilityEnum
 from hrvault.schema.types.employee import Employee
@@ -20,6 +21,9 @@ class Viewer:
     abilities: list[AbilityEnum]  # type: ignore[valid-type]
 
 
+LoginStageEnum = strawberry.enum(SessionStage, name="LoginStage")
+
+
 @strawberry.type
 class LoginPayload:
     token: str = strawberry.field(
@@ -27,3 +31,7 @@ class LoginPayload:
     )
     expires_at: datetime = strawberry.field(description="Absolute end of the session.")
     idle_timeout_seconds: int = strawberry.field(description="Inactivity that ends the session.")
+    next_step: LoginStageEnum = strawberry.field(  # type: ignore[valid-type]
+        description="FULL: logged in. TOTP_PENDING: call completeLogin(code)."
+        " ENROL_ONLY: your role requires TOTP; enrol before anything else."
+    )

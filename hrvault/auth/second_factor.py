@@ -1,0 +1,204 @@
+"""Enrolling and checking a second factor, for tenant users and support staff alike.
+
+One code is accepted at most once: the last accepted time step is advanced by a single
+conditional UPDATE (``... WHERE last_step < :step``), so of two concurrent requests with
+the same code the second waits for the first's row lock, re-reads the row, and matches
+nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Wrong
+codes count against the account and the client address (see ``throttle``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hrvault.auth import code_throttle as throttle
+from hrvault.auth import totp
+from hrvault.auth.seed_sealing import SeedOwner, TotpSeedSealer
+from hrvault.config import Secret
+from hrvault.errors import Conflict, InvalidCode
+from hrvault.models import RecoveryCode, SupportStaff, TotpCredential
+
+_ADVANCE_USER = text(
+    "UPDATE totp_credentials SET last_step = :step, confirmed_at = COALESCE(confirmed_at, :now)"
+    " WHERE tenant_id = :realm AND user_id = :account"
+    " AND (confirmed_at IS NOT NULL) = :confirmed"
+    " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
+)
+_ADVANCE_STAFF = text(
+    "UPDATE support_staff SET last_step = :step,"
+    " totp_confirmed_at = COALESCE(totp_confirmed_at, :now)"
+    " WHERE id = :account AND (totp_confirmed_at IS NOT NULL) = :confirmed"
+    " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
+)
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """The second factor of one account, checked inside the request's transaction."""
+
+    db: AsyncSession
+    sessions: async_sessionmaker[AsyncSession]
+    """For counting failures in a transaction that survives the refused request."""
+    sealer: TotpSeedSealer
+    owner: SeedOwner
+    client_ip: str | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.owner.tenant_id is None
+
+    async def _sealed_seed(self, *, confirmed: bool) -> bytes | None:
+        if self.is_staff:
+            staff = await self.db.get(SupportStaff, self.owner.account_id)
+            if staff is None or (staff.totp_confirmed_at is not None) != confirmed:
+                return None
+            return staff.sealed_seed
+        credential = await self.db.get(
+            TotpCredential, (self.owner.tenant_id, self.owner.account_id)
+        )
+        if credential is None or (credential.confirmed_at is not None) != confirmed:
+            return None
+        return credential.sealed_seed
+
+    async def is_enrolled(self) -> bool:
+        return await self._sealed_seed(confirmed=True) is not None
+
+    async def start_enrollment(self, account_name: str, now: datetime) -> totp.Enrollment:
+        """A fresh seed, sealed; it only counts once a code from it is confirmed."""
+        if await self.is_enrolled():
+            raise Conflict("TOTP is already enrolled; disable it first to enrol again")
+        seed = totp.new_seed()
+        sealed = self.sealer.seal(seed, self.owner)
+        if self.is_staff:
+            await self.db.execute(
+                update(SupportStaff)
+                .where(SupportStaff.id == self.owner.account_id)
+                .values(sealed_seed=sealed, last_step=None)
+            )
+        else:
+            await self.db.execute(
+                delete(TotpCredential).where(
+                    TotpCredential.tenant_id == self.owner.tenant_id,
+                    TotpCredential.user_id == self.owner.account_id,
+                )
+            )
+            self.db.add(
+                TotpCredential(
+                    tenant_id=self.owner.tenant_id,
+                    user_id=self.owner.account_id,
+                    sealed_seed=sealed,
+                    created_at=now,
+                )
+            )
+            await self.db.flush()
+        return totp.enrollment(seed, account_name)
+
+    async def confirm_enrollment(self, code: str, now: datetime) -> list[Secret]:
+        """Activate the pending seed with one of its codes; returns new recovery codes."""
+        await self._check(code, now, confirmed=False, allow_recovery=False)
+        if self.is_staff:
+            return []
+        return await self._replace_recovery_codes()
+
+    async def verify(self, code: str, now: datetime) -> None:
+        """Accept a current TOTP code or an unused recovery code once; raise otherwise."""
+        await self._check(code, now, confirmed=True, allow_recovery=not self.is_staff)
+
+    async def _check(
+        self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
+    ) -> None:
+        account = throttle.account_key(self.owner.tenant_id, self.owner.account_id)
+        address = throttle.ip_key(self.client_ip)
+        await throttle.check(self.db, account, address, now=now)
+        if await self._accepts(code, now, confirmed=confirmed, allow_recovery=allow_recovery):
+            await throttle.clear_account(self.db, account)
+            return
+        await throttle.record_failure(self.sessions, account, address, now=now)
+        raise InvalidCode("the code is wrong, expired or already used")
+
+    async def _accepts(
+        self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
+    ) -> bool:
+        if allow_recovery and totp.looks_like_recovery_code(code):
+            spent = await self.db.execute(
+                update(RecoveryCode)
+                .where(
+                    RecoveryCode.tenant_id == self.owner.tenant_id,
+                    RecoveryCode.user_id == self.owner.account_id,
+                    RecoveryCode.code_hash == totp.recovery_digest(code),
+                    RecoveryCode.used_at.is_(None),
+                )
+                .values(used_at=now)
+                .returning(RecoveryCode.id)
+            )
+            return spent.first() is not None
+        sealed = await self._sealed_seed(confirmed=confirmed)
+        if sealed is None:
+            return False
+        step = totp.matching_step(self.sealer.open(sealed, self.owner), code, now)
+        if step is None:
+            return False
+        advanced = await self.db.execute(
+            _ADVANCE_STAFF if self.is_staff else _ADVANCE_USER,
+            {
+                "step": step,
+                "now": now,
+                "realm": self.owner.tenant_id,
+                "account": self.owner.account_id,
+                "confirmed": confirmed,
+            },
+        )
+        return advanced.first() is not None
+
+    async def _replace_recovery_codes(self) -> list[Secret]:
+        await self.db.execute(
+            delete(RecoveryCode).where(
+                RecoveryCode.tenant_id == self.owner.tenant_id,
+                RecoveryCode.user_id == self.owner.account_id,
+            )
+        )
+        codes = totp.new_recovery_codes()
+        self.db.add_all(
+            RecoveryCode(
+                id=uuid.uuid4(),
+                tenant_id=self.owner.tenant_id,
+                user_id=self.owner.account_id,
+                code_hash=totp.recovery_digest(code.reveal()),
+            )
+            for code in codes
+        )
+        await self.db.flush()
+        return codes
+
+    async def remove(self) -> None:
+        """Forget the seed and the recovery codes (disable or reset)."""
+        if self.is_staff:
+            await self.db.execute(
+                update(SupportStaff)
+                .where(SupportStaff.id == self.owner.account_id)
+                .values(sealed_seed=None, totp_confirmed_at=None, last_step=None)
+            )
+            return
+        for model in (TotpCredential, RecoveryCode):
+            await self.db.execute(
+                delete(model).where(
+                    model.tenant_id == self.owner.tenant_id,
+                    model.user_id == self.owner.account_id,
+                )
+            )
+
+
+async def unused_recovery_codes(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    rows = await db.scalars(
+        select(RecoveryCode.id).where(
+            RecoveryCode.tenant_id == tenant_id,
+            RecoveryCode.user_id == user_id,
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    return len(rows.all())

@@ -1,0 +1,76 @@
+"""The vendor's support staff (platform principals) and the grants tenants give them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hrvault.models.base import Base
+from hrvault.vocabulary import FieldGroup
+
+
+class SupportStaff(Base):
+    """Platform data: belongs to no tenant; created only with ``hrvault staff create``."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "support_staff"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    sealed_seed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    """A staff login; ``tenant_id``/``grant_id`` name the one grant it currently acts under."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_staff.id"))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    stepped_up_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenants.id"))
+    grant_id: Mapped[uuid.UUID | None]
+
+
+class SupportGrant(Base):
+    """Tenant-owned. ``status`` is requested/approved/declined; a grant is live while
+    approved, started, not expired and not revoked. A request lapses after 24 hours."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "support_grants"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    ticket: Mapped[str | None] = mapped_column(String(100))
+    field_groups: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    writable: Mapped[bool]
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("support_staff.id"))
+    employee_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(Uuid))
+    duration_seconds: Mapped[int]
+    requested_by_staff: Mapped[uuid.UUID | None]
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[uuid.UUID | None]
+    starts_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[uuid.UUID | None]

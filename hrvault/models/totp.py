@@ -1,0 +1,45 @@
+"""Second factors: TOTP credentials (seed sealed, never plain) and hashed recovery codes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKeyConstraint, LargeBinary
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hrvault.models.base import Base, TenantOwned
+from hrvault.vocabulary import FieldGroup
+
+
+class TotpCredential(Base):
+    """``last_step`` is the last accepted 30-second step: a code is never accepted twice."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "totp_credentials"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(TenantOwned, Base):
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "recovery_codes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID]
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    used_at: Mapped[datetime | None]
