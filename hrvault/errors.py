@@ -6,6 +6,7 @@ Anything else that escapes a resolver is an internal error: the client gets
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -89,10 +90,12 @@ class TooManyAttempts(HrvaultError):
 
     code = ErrorCode.TOO_MANY_ATTEMPTS
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, retry_at: datetime | None = None) -> None:
+        when = {"retryAt": retry_at.isoformat()} if retry_at is not None else {}
         super().__init__(
             f"too many attempts; try again in {retry_after_seconds} seconds",
             retryAfterSeconds=retry_after_seconds,
+            **when,
         )
         self.retry_after_seconds = retry_after_seconds
 

@@ -149,7 +149,7 @@ def open_api(app_engine: AsyncEngine, clock: ManualClock) -> OpenApi:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url=base_url) as http,
         ):
-            yield Api(http)
+            yield Api(http, clock)
 
     return open_api
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,11 +30,24 @@ from hrvault.clock import ManualClock
 from hrvault.config import Settings
 from hrvault.partner_sweep import sweep_idle_tokens
 from hrvault.schema.cookies import SESSION_COOKIE
-from tests.partner_support import REGISTER, issue, register, terms
-from tests.support import Api, StatementCounter, TenantFactory, error_codes
+from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
+from tests.support import Api, StatementCounter, TenantFactory, TenantHandle, error_codes
 
 PEOPLE = "{ employees { nodes { id name jobTitle } } }"
 TOKENS = "query { integrations { id tokens { id prefix revokedAt revokedReason lastUsedAt lastUsedIp expiresAt } } }"
+
+
+@pytest.fixture(autouse=True)
+def stepped_up_admins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consent and tokens need a recent TOTP step-up: every admin here has just done one."""
+    create = TenantFactory.create
+
+    async def create_and_step_up(self: TenantFactory, **options: Any) -> TenantHandle:
+        tenant = await create(self, **options)
+        await self.step_up(tenant)
+        return tenant
+
+    monkeypatch.setattr(TenantFactory, "create", create_and_step_up)
 
 
 async def _partner(
@@ -352,7 +366,7 @@ async def test_a_token_survives_the_deletion_of_the_admin_who_created_it(
     api: Api, tenants: TenantFactory, owner_engine: AsyncEngine
 ) -> None:
     tenant = await tenants.create()
-    admin = await tenants.add_user(tenant, None, ("owner",))
+    admin = await tenants.add_user(tenant, None, ("owner",), step_up=True)
     integration, token = await _partner(api, admin.token)
     assert integration["consentedBy"] == admin.user_id
     async with owner_engine.begin() as conn:
@@ -450,7 +464,7 @@ async def test_each_token_is_rate_limited(
     app = create_app(limited, engine=app_engine, clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://hrvault.test") as client:
-        slow = Api(client)
+        slow = Api(client, clock)
         for _ in range(3):
             assert await _works(slow, token)
         body = await slow.gql(PEOPLE, token=token)
@@ -505,3 +519,19 @@ async def test_registering_needs_manage_integrations(api: Api, tenants: TenantFa
     employee = await tenants.add_user(tenant, tenant.employees[1], ("employee",))
     body = await api.gql(REGISTER, {"i": terms()}, token=employee.token)
     assert error_codes(body) == ["FORBIDDEN"]
+
+
+async def test_consent_and_tokens_need_a_recent_step_up(
+    api: Api, tenants: TenantFactory, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    tenant = await tenants.create()
+    integration = await register(api, tenant.token)
+    clock.advance(timedelta(minutes=11))
+    for document, variables in (
+        (REGISTER, {"i": terms(partnerName="Late")}),
+        (CREATE_TOKEN, {"i": integration["id"], "d": None}),
+    ):
+        body = await api.gql(document, variables, token=tenant.token)
+        assert error_codes(body) == ["STEP_UP_REQUIRED"], body

@@ -205,7 +205,7 @@ async def test_staff_reads_and_writes_are_in_the_tenant_log(
     mine = next(g for g in seen["supportAccess"] if g["id"] == grant["id"])
     actions = {(a["action"], a["entityType"], a["operation"]) for a in mine["actions"]}
     assert ("activate", "SupportGrant", None) in actions
-    assert ("read", "SensitiveData", "People") in actions  # the read, with what was read
+    assert ("read", "PersonalData", "People") in actions  # the read, with what was read
     assert ("update", "Employee", "Rename") in actions
     assert {a["staffName"] for a in mine["actions"]} == {"Sam Support"}
     log = await api.data(

@@ -110,8 +110,7 @@ class AuditTrail:
                 Change("people", group.value, None, sorted(str(p) for p in people))
                 for group, people in sorted(self.sensitive_reads.items())
             )
-            entity = "PersonalData" if self.every_read else "SensitiveData"
-            entries.append(Entry("read", entity, None, None, changes))
+            entries.append(Entry("read", "PersonalData", None, None, changes))
             self.sensitive_reads.clear()
         if self.every_read and not entries:
             entries.append(Entry("read", "Request", None))

@@ -57,7 +57,7 @@ async def check(db: AsyncSession, account: bytes, ip: bytes | None, *, now: date
     )
     if until is not None:
         wait = max(1, int((until - now).total_seconds() + 0.999))
-        raise TooManyAttempts(wait)
+        raise TooManyAttempts(wait, retry_at=until)
 
 
 _COUNT_FAILURE = text(

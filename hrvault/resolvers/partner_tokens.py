@@ -57,7 +57,7 @@ async def _issue(
     expires_at: datetime,
     rotated_from: uuid.UUID | None,
 ) -> IssuedToken:
-    user_id = require_step_up_for_integrations(ctx.require_principal())
+    user_id = require_step_up_for_integrations(ctx.require_principal(), ctx.clock.now())
     token = new_partner_token(ctx.tenant_id)
     row = PartnerToken(
         id=uuid.uuid4(),
