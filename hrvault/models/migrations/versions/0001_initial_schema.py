@@ -554,9 +554,12 @@ def _create_app_role() -> None:
     op.execute(
         f"""
         DO $$ BEGIN
-          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+          -- Roles are cluster-wide: another database of the same cluster, migrating at
+          -- the same moment, may create it first.
+          BEGIN
             CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
-          END IF;
+          EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+          END;
           EXECUTE format('GRANT CONNECT ON DATABASE %I TO {APP_ROLE}', current_database());
         END $$
         """
