@@ -237,6 +237,20 @@ class Examples:
                 f"mutation($u: ID!, $r: ID!) {{ {name}(userId: $u, roleId: $r) {{ id }} }}",
                 {"u": str(t.user_id), "r": payroll},
             )
+        if name == "setRoleTotpRequirement":
+            roles = (await self.api.data("{ roles { id name } }", token=t.token))["roles"]
+            payroll = next(r["id"] for r in roles if r["name"] == "Payroll")
+            return (
+                "mutation($r: ID!) { setRoleTotpRequirement(roleId: $r, required: true) { id } }",
+                {"r": payroll},
+            )
+        if name == "updateSessionSettings":
+            current = await self.api.data("{ sessionSettings { version } }", token=t.token)
+            return (
+                "mutation($v: Int!) { updateSessionSettings(input: {version: $v,"
+                " idleTimeoutSeconds: 900}) { version } }",
+                {"v": current["sessionSettings"]["version"]},
+            )
         raise KeyError(name)
 
     async def totp_example(self, name: str) -> tuple[str, dict[str, Any], str] | None:

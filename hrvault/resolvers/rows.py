@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +18,12 @@ from hrvault.resolvers.validation import parse_id
 from hrvault.vocabulary import Action, FieldGroup
 
 M = TypeVar("M", bound=Base)
+
+
+class Versioned(Protocol):
+    version: int
+
+
 T = TypeVar("T", bound=Tracked)
 
 
@@ -52,7 +58,7 @@ async def person_for_change(
     return employee
 
 
-def check_version(row: Tracked, expected: int) -> None:
+def check_version(row: Versioned, expected: int) -> None:
     if row.version != expected:
         raise Conflict(
             "this record was changed by someone else; reload it and try again",

@@ -20,6 +20,14 @@ class GrantInput:
 
 
 @strawberry.input
+class UpdateSessionSettingsInput:
+    version: int
+    idle_timeout_seconds: int | None = None
+    absolute_lifetime_seconds: int | None = None
+    step_up_window_seconds: int | None = None
+
+
+@strawberry.input
 class CreateRoleInput:
     name: str
     description: str | None = None

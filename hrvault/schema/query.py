@@ -8,13 +8,29 @@ import strawberry
 
 from hrvault.errors import not_found
 from hrvault.permissions.access import PeopleData, requires
-from hrvault.resolvers import absences, access, employees, org, roles, support_access, validation
+from hrvault.resolvers import (
+    absences,
+    access,
+    employees,
+    org,
+    roles,
+    security_settings,
+    support_access,
+    validation,
+)
 from hrvault.schema import fields
 from hrvault.schema.audit_query import AuditQuery
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.integrations import IntegrationQuery
 from hrvault.schema.types.absence import AbsenceType
-from hrvault.schema.types.admin import AccessHolder, FieldGroupAccess, Role, RoleRef, UserAccount
+from hrvault.schema.types.admin import (
+    AccessHolder,
+    FieldGroupAccess,
+    Role,
+    RoleRef,
+    SessionSettings,
+    UserAccount,
+)
 from hrvault.schema.types.base import ActionEnum, FieldGroupEnum, Info
 from hrvault.schema.types.employee import (
     Employee,
@@ -113,6 +129,10 @@ class AdminQuery:
     @fields.query(access=ADMIN_READ)
     async def roles(self, info: Info) -> list[Role]:
         return [Role.from_definition(d) for d in await roles.list_roles(info.context)]
+
+    @fields.query(access=ADMIN_READ, description="Session limits and the step-up window.")
+    async def session_settings(self, info: Info) -> SessionSettings:
+        return SessionSettings.of(await security_settings.session_settings(info.context))
 
     @fields.query(access=ADMIN_READ)
     async def users(self, info: Info) -> list[UserAccount]:

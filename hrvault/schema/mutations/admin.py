@@ -7,10 +7,14 @@ import strawberry
 from hrvault.models import Role as RoleRow
 from hrvault.models import User as UserRow
 from hrvault.permissions.access import requires
-from hrvault.resolvers import roles
+from hrvault.resolvers import roles, security_settings
 from hrvault.schema import fields
-from hrvault.schema.inputs_admin import CreateRoleInput, UpdateRoleInput
-from hrvault.schema.types.admin import Role, UserAccount
+from hrvault.schema.inputs_admin import (
+    CreateRoleInput,
+    UpdateRoleInput,
+    UpdateSessionSettingsInput,
+)
+from hrvault.schema.types.admin import Role, SessionSettings, UserAccount
 from hrvault.schema.types.base import Info
 from hrvault.vocabulary import Ability
 
@@ -73,3 +77,31 @@ class AdminMutations:
         self, info: Info, user_id: strawberry.ID, role_id: strawberry.ID
     ) -> UserAccount:
         return await _account(info, await roles.remove_role(info.context, user_id, role_id))
+
+    @fields.mutation(
+        access=requires(Ability.MANAGE_ROLES, step_up=True),
+        description="Whether holders of the role must use TOTP (built-in roles too).",
+    )
+    async def set_role_totp_requirement(
+        self, info: Info, role_id: strawberry.ID, required: bool
+    ) -> Role:
+        row = await security_settings.set_totp_requirement(info.context, role_id, required)
+        return await _role(info, row)
+
+    @fields.mutation(
+        access=requires(Ability.MANAGE_USERS, step_up=True),
+        description="Session idle timeout and lifetime, and the step-up window; open "
+        "sessions follow the new limits at their next request.",
+    )
+    async def update_session_settings(
+        self, info: Info, input: UpdateSessionSettingsInput
+    ) -> SessionSettings:
+        changes = {
+            "idle_timeout_seconds": input.idle_timeout_seconds,
+            "absolute_lifetime_seconds": input.absolute_lifetime_seconds,
+            "step_up_window_seconds": input.step_up_window_seconds,
+        }
+        updated = await security_settings.update_session_settings(
+            info.context, input.version, changes
+        )
+        return SessionSettings.of(updated)

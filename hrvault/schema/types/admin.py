@@ -12,6 +12,7 @@ from hrvault.permissions.grants import Grant as GrantValue
 from hrvault.permissions.policy import Decision
 from hrvault.resolvers.access import GroupAccess
 from hrvault.resolvers.roles import RoleDefinition
+from hrvault.resolvers.security_settings import SessionSettings as SessionSettingsValue
 from hrvault.schema.types.base import (
     ADMINISTRATION,
     AbilityEnum,
@@ -43,6 +44,25 @@ class Grant:
         )
 
 
+@strawberry.type(description="The tenant's session limits and step-up window, in seconds.")
+class SessionSettings:
+    idle_timeout_seconds: int = strawberry.field(metadata=ADMINISTRATION)
+    absolute_lifetime_seconds: int = strawberry.field(metadata=ADMINISTRATION)
+    step_up_window_seconds: int = strawberry.field(
+        metadata=ADMINISTRATION, description="How recent a TOTP step-up sensitive operations need."
+    )
+    version: int = strawberry.field(metadata=ADMINISTRATION)
+
+    @classmethod
+    def of(cls, settings: SessionSettingsValue) -> Self:
+        return cls(
+            idle_timeout_seconds=settings.idle_timeout_seconds,
+            absolute_lifetime_seconds=settings.absolute_lifetime_seconds,
+            step_up_window_seconds=settings.step_up_window_seconds,
+            version=settings.version,
+        )
+
+
 @strawberry.type(description="A role's name, for lists and references.")
 class RoleRef:
     id: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
@@ -68,6 +88,10 @@ class Role:
     grants: list[Grant] = strawberry.field(metadata=ADMINISTRATION)
     abilities: list[AbilityEnum] = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
     holders: int = strawberry.field(metadata=ADMINISTRATION, description="Users holding it.")
+    requires_totp: bool = strawberry.field(
+        metadata=ADMINISTRATION,
+        description="Holders must use TOTP; until then they can only enrol.",
+    )
 
     @classmethod
     def from_definition(cls, definition: RoleDefinition) -> Self:
@@ -81,6 +105,7 @@ class Role:
             grants=[Grant.from_value(g) for g in definition.grants],
             abilities=list(definition.abilities),
             holders=definition.holders,
+            requires_totp=role.requires_totp,
         )
 
 
