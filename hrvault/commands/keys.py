@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hrvault.commands.common import CommandError, emit, in_keyed_transaction, nothing, with_keys
+from hrvault.audit.records import Change, Entry
+from hrvault.audit.system import ADMIN, record_system
+from hrvault.clock import SystemClock
+from hrvault.commands.common import (
+    CommandError,
+    emit,
+    in_keyed_transaction,
+    in_transaction,
+    nothing,
+    with_keys,
+)
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import (
@@ -20,7 +33,8 @@ from hrvault.crypto.local_provider import (
 )
 from hrvault.crypto.reencrypt import ReencryptProgress, reencrypt_tenant
 from hrvault.crypto.rotation import rewrap_under_primary, rotate_tenant_key
-from hrvault.db import resolve_database
+from hrvault.db import DatabaseUrls, bind_tenant, create_engine, resolve_database
+from hrvault.maintenance import list_tenants
 from hrvault.tenancy import resolve_tenant
 
 
@@ -39,7 +53,13 @@ def cmd_keys_init(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> None:
     async def work(db: AsyncSession, keyring: TenantKeyring) -> Any:
         tenant = await resolve_tenant(db, args.tenant)
-        return await rotate_tenant_key(db, keyring, tenant.id)
+        rotation = await rotate_tenant_key(db, keyring, tenant.id)
+        changes = (
+            Change("data_key_version", ADMIN, rotation.previous_version, rotation.active_version),
+        )
+        entry = Entry("rotate_key", "TenantKey", str(tenant.id), changes=changes)
+        await record_system(db, tenant.id, [entry], operation="keys rotate", now=_now())
+        return rotation
 
     rotation = in_keyed_transaction(settings, resolve_database(settings), work)
     emit(
@@ -72,7 +92,19 @@ def cmd_keys_reencrypt(args: argparse.Namespace, settings: Settings) -> None:
             progress=_show_progress,
         )
 
-    result = with_keys(settings, resolve_database(settings), work)
+    urls = resolve_database(settings)
+    result = with_keys(settings, urls, work)
+    entry = Entry(
+        "reencrypt",
+        "TenantKey",
+        str(result.tenant_id),
+        changes=(
+            Change("values_resealed", ADMIN, None, result.values_resealed),
+            Change("people_rekeyed", ADMIN, None, result.people_rekeyed),
+            Change("retired_versions", ADMIN, None, list(result.retired_tenant_versions)),
+        ),
+    )
+    _record(settings, urls, result.tenant_id, entry, "keys reencrypt")
     state = "complete" if result.complete else f"incomplete: {result.note}"
     emit(
         args,
@@ -99,6 +131,14 @@ def cmd_keys_rotate_master(args: argparse.Namespace, settings: Settings) -> None
         return await rewrap_under_primary(sessions, keyring)
 
     rewrap = with_keys(settings, urls, work, provider)
+    entry = Entry(
+        "rotate_master",
+        "MasterKey",
+        str(rewrap.master_version),
+        changes=(Change("master_version", ADMIN, None, rewrap.master_version),),
+    )
+    for tenant_id in _tenants(urls):
+        _record(settings, urls, tenant_id, entry, "keys rotate-master")
     emit(
         args,
         {
@@ -109,6 +149,33 @@ def cmd_keys_rotate_master(args: argparse.Namespace, settings: Settings) -> None
         f"{rewrap.rewrapped} tenant keys of {rewrap.tenants} tenants re-wrapped under master "
         f"key version {rewrap.master_version}",
     )
+
+
+def _now() -> datetime:
+    return SystemClock().now()
+
+
+def _record(
+    settings: Settings, urls: DatabaseUrls, tenant_id: uuid.UUID, entry: Entry, operation: str
+) -> None:
+    """Key operations go into each affected tenant's audit chain, like any other change."""
+
+    async def work(db: AsyncSession) -> None:
+        await bind_tenant(db, tenant_id)
+        await record_system(db, tenant_id, [entry], operation=operation, now=_now())
+
+    in_transaction(urls, work)
+
+
+def _tenants(urls: DatabaseUrls) -> list[uuid.UUID]:
+    async def run() -> list[uuid.UUID]:
+        engine = create_engine(urls.owner, pool_size=1)
+        try:
+            return await list_tenants(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 def register(commands: Any, command: Callable[..., Any]) -> None:

@@ -51,7 +51,7 @@ def test_commands_refuse_a_wrong_or_missing_master_key(
     assert "hrvault keys init" in body["error"]["message"]
 
 
-def test_rotate_makes_a_new_version_active(run: Any) -> None:
+async def test_rotate_makes_a_new_version_active(run: Any, owner_engine: AsyncEngine) -> None:
     code, tenant = run("tenant", "create", "--name", f"Rotating {uuid.uuid4().hex[:6]}")
     assert code == 0
     assert run("keys", "rotate", "--tenant", tenant["slug"]) == (
@@ -60,6 +60,18 @@ def test_rotate_makes_a_new_version_active(run: Any) -> None:
     )
     code, body = run("keys", "rotate", "--tenant", "no-such-tenant")
     assert (code, body["error"]["code"]) == (1, "NOT_FOUND")
+    async with owner_engine.connect() as conn:
+        recorded = (
+            await conn.execute(
+                text(
+                    "SELECT action, actor_kind, changes FROM audit_log"
+                    " WHERE tenant_id = :t AND action = 'rotate_key'"
+                ),
+                {"t": uuid.UUID(tenant["id"])},
+            )
+        ).all()
+    assert [(r.action, r.actor_kind) for r in recorded] == [("rotate_key", "system")]
+    assert recorded[0].changes[0]["new"] == 2
 
 
 def test_reencrypt_refuses_while_sealed_columns_are_unregistered(
