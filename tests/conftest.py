@@ -31,6 +31,7 @@ from hrvault.clock import ManualClock
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import create_key_file, read_key_file
+from hrvault.crypto.master import verify_master_key
 from hrvault.db import APP_ROLE, DatabaseUrls, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
@@ -92,8 +93,13 @@ def database(data_dir: Path, master_key_file: Path) -> Iterator[DatabaseUrls]:
 
 
 @pytest.fixture(scope="session")
-async def app_engine(database: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
+async def app_engine(database: DatabaseUrls, master_key_file: Path) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database.app, pool_size=5)
+    # The first master key a database sees becomes its key: register the session's now, so
+    # no test depends on which test happened to use a key first.
+    async with session_factory(engine)() as db:
+        await verify_master_key(db, read_key_file(master_key_file))
+        await db.commit()
     yield engine
     await engine.dispose()
 

@@ -15,6 +15,7 @@ stay parseable until their tokens have expired (at most a year).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -132,11 +133,9 @@ def load_or_create_token_hasher(path: Path) -> TokenHasher:
     """The key at ``path``; a new random one is created there (mode 0600) if there is none."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        # Another process may create it first: then theirs is used.
+        with contextlib.suppress(FileExistsError):
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            pass
-        else:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(secrets.token_bytes(_KEY_BYTES))
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):

@@ -11,7 +11,7 @@ from hrvault.http.refusals import refusal_response
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """Raised from inside ``receive`` to stop the app reading a body over the limit."""
 
 
 def _too_large(limit: int) -> JSONResponse:

@@ -22,6 +22,7 @@ from hrvault.crypto.local_provider import (
 )
 from hrvault.crypto.master import verify_master_key
 from hrvault.crypto.material import KeyMaterial
+from tests.support import TenantFactory
 
 
 def wrong_key() -> Secret:
@@ -46,8 +47,9 @@ async def test_a_wrong_master_key_is_refused_by_name(
 
 
 async def test_a_provider_lacking_a_version_in_use_is_refused(
-    sessions: async_sessionmaker[AsyncSession], master_key_file: Path
+    sessions: async_sessionmaker[AsyncSession], master_key_file: Path, tenants: TenantFactory
 ) -> None:
+    await tenants.create(employees=0, roles=())  # its keys put the current version in use
     current = read_key_file(master_key_file)
     missing = max(current.versions)
     only_newer = LocalKeyProvider({missing + 5: KeyMaterial.generate()}, source="test")
@@ -64,7 +66,7 @@ async def test_the_app_refuses_to_start_with_a_wrong_key(
     )
     with pytest.raises(MasterKeyError, match="wrong master key"):
         async with app.router.lifespan_context(app):
-            pass
+            raise AssertionError("the app started with a wrong master key")
 
 
 def test_the_app_refuses_to_start_without_a_key(tmp_path: Path, app_engine: AsyncEngine) -> None:
