@@ -187,10 +187,9 @@ def run(database: DatabaseUrls, data_dir: Path, master_key_file: Path) -> Any:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
     env["HRVAULT_MASTER_KEY_FILE"] = str(master_key_file)
+    env["HRVAULT_DATA_DIR"] = str(data_dir)  # the session's keys, in both modes
     if os.environ.get("HRVAULT_DATABASE_URL"):
         env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
-    else:
-        env["HRVAULT_DATA_DIR"] = str(data_dir)
 
     def run(
         *args: str, stdin: str = "", extra_env: dict[str, str] | None = None

@@ -115,11 +115,12 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 
 
 def _server_environment(database: DatabaseUrls, data_dir: Path) -> dict[str, str]:
+    # The data dir holds the session's keys (master, signing, tokens) in both modes; the
+    # database URL, when the suite runs against a server, chooses the database.
     env = {k: v for k, v in os.environ.items() if not k.startswith("HRVAULT_")}
+    env["HRVAULT_DATA_DIR"] = str(data_dir)
     if os.environ.get("HRVAULT_DATABASE_URL"):
         env["HRVAULT_DATABASE_URL"] = database.owner.render_as_string(hide_password=False)
-    else:
-        env["HRVAULT_DATA_DIR"] = str(data_dir)
     return env
 
 
