@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 
 try:
     import psutil  # type: ignore[import-untyped,unused-ignore]
@@ -42,8 +43,10 @@ PAGE = """query($after: String) { departments { id } offices { id }
   employees(first: 100, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } }
 }"""
 LOGIN = """mutation($t: String!, $e: String!, $p: String!) {
-  login(tenant: $t, email: $e, password: $p) { token }
+  login(tenant: $t, email: $e, password: $p) { token nextStep }
 }"""
+ENROL = "mutation { startTotpEnrollment { otpauthUri } }"
+CONFIRM = "mutation($c: String!) { confirmTotpEnrollment(code: $c) { token } }"
 CREATE = "mutation($i: Create{0}Input!) {{ create{0}(input: $i) {{ id }} }}"
 
 
@@ -93,7 +96,12 @@ class DemoServer:
         exe = Path(sys.executable).with_name("hrvault")
         command = [str(exe)] if exe.exists() else [sys.executable, "-m", "hrvault.cli"]
         command += ["demo", "--data-dir", str(self.data_dir), "--host", "127.0.0.1"]
-        env = {**os.environ, "HRVAULT_LOG_LEVEL": os.environ.get("HRVAULT_LOG_LEVEL", "WARNING")}
+        env = {
+            **os.environ,
+            "HRVAULT_LOG_LEVEL": os.environ.get("HRVAULT_LOG_LEVEL", "WARNING"),
+            # The per-principal request limit would throttle the load generator itself.
+            "HRVAULT_REQUEST_LIMIT": os.environ.get("HRVAULT_REQUEST_LIMIT", "1000000/60"),
+        }
         self.log_path = self.data_dir / "server.log"
         with self.log_path.open("wb") as out:  # own session: a Ctrl-C reaches only this script
             self.proc = subprocess.Popen(
@@ -227,9 +235,18 @@ async def bench(args: argparse.Namespace, base: str, pid: int | None, db_pid: in
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         login = {"t": args.tenant, "e": args.email, "p": args.password}
-        token = (await gql(client, LOGIN, login, "login"))["login"]["token"]
+        answer = (await gql(client, LOGIN, login, "login"))["login"]
         client.cookies.clear()  # authenticate with the bearer token only
-        client.headers["Authorization"] = f"Bearer {token}"
+        client.headers["Authorization"] = f"Bearer {answer['token']}"
+        if answer["nextStep"] == "ENROL_ONLY":  # Owner and HR Admin must use TOTP: enrol
+            uri = (await gql(client, ENROL, {}, "enrolment"))["startTotpEnrollment"]["otpauthUri"]
+            code = {"c": pyotp.parse_uri(uri).now()}
+            confirmed = await gql(client, CONFIRM, code, "confirming enrolment")
+            client.headers["Authorization"] = (
+                f"Bearer {confirmed['confirmTotpEnrollment']['token']}"
+            )
+        elif answer["nextStep"] != "FULL":
+            raise BenchError(f"the login wants {answer['nextStep']}; use a fresh account")
         employees = await top_up(client, args.email.rpartition("@")[2])
         client.headers["Content-Type"] = "application/json"
         results = []

@@ -12,11 +12,25 @@ from hrvault.models import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import GrantSource, Policy
 from hrvault.permissions.relations import resolve_relations
+from hrvault.vocabulary import Action, FieldGroup, Scope
+
+# Plain columns, not ORM objects: a role like Owner has some eighty grants, and this runs
+# at every request.
+_GRANT_COLUMNS = (
+    Role.id,
+    Role.name,
+    RoleGrant.field_group,
+    RoleGrant.action,
+    RoleGrant.scope,
+    RoleGrant.include_former,
+)
 
 
-def _grants_of_user(tenant_id: uuid.UUID, user_id: uuid.UUID) -> Select[Role, RoleGrant]:
+def _grants_of_user(
+    tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> Select[uuid.UUID, str, FieldGroup, Action, Scope, bool]:
     return (
-        select(Role, RoleGrant)
+        select(*_GRANT_COLUMNS)
         .join(UserRole, (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id))
         .join(RoleGrant, (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id))
         .where(Role.tenant_id == tenant_id, UserRole.user_id == user_id)
@@ -38,7 +52,7 @@ async def load_policy(
     """
     if (user_id is None) == (role_id is None):
         raise ValueError("load_policy needs exactly one of user_id or role_id")
-    grant_rows = select(Role, RoleGrant).join(
+    grant_rows = select(*_GRANT_COLUMNS).join(
         RoleGrant, (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id)
     )
     ability_rows = select(RoleAbility.ability, Role.name).join(
@@ -56,12 +70,10 @@ async def load_policy(
     ability_rows = ability_rows.where(Role.tenant_id == tenant_id)
 
     sources = [
-        GrantSource(
-            role.id,
-            role.name,
-            Grant(grant.field_group, grant.action, grant.scope, grant.include_former),
-        )
-        for role, grant in (await db.execute(grant_rows)).all()
+        GrantSource(role_id, role_name, Grant(group, action, scope, include_former))
+        for role_id, role_name, group, action, scope, include_former in (
+            await db.execute(grant_rows)
+        ).all()
     ]
     abilities = [(ability, name) for ability, name in (await db.execute(ability_rows)).all()]
     scopes = frozenset(source.grant.scope for source in sources)
