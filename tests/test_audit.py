@@ -505,3 +505,19 @@ async def test_checkpoints_sign_each_new_head_once(
         "{ auditIntegrity { ok checkpoints } }", token=await api.login(tenant.slug, tenant.email)
     )
     assert report["auditIntegrity"]["ok"] is True
+
+
+def test_sensitive_values_are_never_logged_in_clear() -> None:
+    """Deny by default: a column of a sensitive group cannot be audited in plaintext."""
+    from hrvault.audit.collector import PlaintextRefused, group_of
+    from hrvault.models import Employee
+    from hrvault.vocabulary import FieldGroup
+
+    class Payslip:
+        __field_group__ = FieldGroup.BASIC
+        __column_groups__ = {"amount": FieldGroup.SALARY}  # noqa: RUF012
+
+    with pytest.raises(PlaintextRefused, match="salary data"):
+        group_of(Payslip(), "amount")  # type: ignore[arg-type]
+    assert group_of(Payslip(), "title") is FieldGroup.BASIC  # type: ignore[arg-type]
+    assert group_of(Employee(), "work_phone") is FieldGroup.BASIC
