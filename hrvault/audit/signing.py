@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from hrvault.secret_files import read_or_create_secret
 
 CHECKPOINT_FORMAT = 1
 
@@ -95,23 +95,17 @@ class CheckpointSigner:
 
 def load_or_create_signer(path: Path) -> CheckpointSigner:
     """The key at ``path``; a new one is created there (mode 0600) if there is none."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
+
+    def new_pem() -> bytes:
+        return Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SigningKeyError(
-            f"the audit signing key {path} is readable by others; run chmod 600 on it"
-        )
+
+    pem = read_or_create_secret(path, new_pem, what="audit signing key", error=SigningKeyError)
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except ValueError as exc:
         raise SigningKeyError(f"the audit signing key {path} cannot be read: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):

@@ -15,18 +15,16 @@ stay parseable until their tokens have expired (at most a year).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
-import stat
 import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from hrvault.config import Secret
+from hrvault.secret_files import read_or_create_secret
 
 PARTNER_TOKEN_PREFIX = "hrv_pat_"  # noqa: S105 - a format marker, not a secret
 FORMAT_VERSION = 1
@@ -131,13 +129,7 @@ class TokenHasher:
 
 def load_or_create_token_hasher(path: Path) -> TokenHasher:
     """The key at ``path``; a new random one is created there (mode 0600) if there is none."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Another process may create it first: then theirs is used.
-        with contextlib.suppress(FileExistsError):
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(secrets.token_bytes(_KEY_BYTES))
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise TokenKeyError(f"the partner token key {path} is readable by others; chmod 600 it")
-    return TokenHasher(path.read_bytes())
+    key = read_or_create_secret(
+        path, lambda: secrets.token_bytes(_KEY_BYTES), what="partner token key", error=TokenKeyError
+    )
+    return TokenHasher(key)

@@ -10,9 +10,7 @@ account fails to open.
 
 from __future__ import annotations
 
-import os
 import secrets
-import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hrvault.config import Secret
+from hrvault.secret_files import read_or_create_secret
 
 _FORMAT = b"\x01"
 _NONCE_BYTES = 12
@@ -79,11 +78,7 @@ class TotpSeedSealer:
 
 def load_or_create_sealer(path: Path) -> TotpSeedSealer:
     """The sealer keyed by the file at ``path``; a new random secret (0600) if none exists."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(secrets.token_bytes(_SECRET_BYTES))
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SeedKeyError(f"the TOTP seed key {path} is readable by others; chmod 600 it")
-    return TotpSeedSealer(path.read_bytes())
+    secret = read_or_create_secret(
+        path, lambda: secrets.token_bytes(_SECRET_BYTES), what="TOTP seed key", error=SeedKeyError
+    )
+    return TotpSeedSealer(secret)
