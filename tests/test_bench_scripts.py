@@ -1,0 +1,46 @@
+"""The in-process benchmarks still run against the product as it is now.
+
+They seed through the same functions the product uses, so a changed signature breaks them
+silently unless something runs them. Each runs here with tiny counts on its own embedded
+PostgreSQL; only what does not depend on timing is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def run_bench(script: str, *args: str) -> Any:
+    completed = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, str(BENCH / script), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_audit_bench_counts_the_two_statements_the_trail_adds() -> None:
+    figures = run_bench("audit_overhead.py", "--mutations", "4", "--rounds", "1")
+    audited = figures["audited"]["statements_per_mutation"]
+    assert audited == figures["baseline"]["statements_per_mutation"] + 2
+
+
+def test_permissions_bench_measures_every_variant() -> None:
+    figures = run_bench("permissions_overhead.py", "--requests", "2", "--rounds", "1")
+    assert set(figures) == {"owner", "manager", "baseline"}
+    assert figures["baseline"]["ratio_to_baseline"] == 1.0
+
+
+def test_crypto_bench_reports_positive_figures() -> None:
+    figures = run_bench("crypto_ops.py", "--rounds", "1")
+    assert figures
+    assert all(value > 0 for value in figures.values())
