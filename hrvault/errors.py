@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     CREDENTIAL_OPERATION_REPEATED = "CREDENTIAL_OPERATION_REPEATED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     OPERATION_TIMED_OUT = "OPERATION_TIMED_OUT"
+    DATA_INTEGRITY = "DATA_INTEGRITY"
 
 
 class HrvaultError(Exception):
@@ -108,6 +109,16 @@ class InvalidCode(HrvaultError):
     """A wrong, expired or already used TOTP or recovery code: one answer for all."""
 
     code = ErrorCode.INVALID_CODE
+
+
+class DataIntegrity(HrvaultError):
+    """A stored ciphertext did not open: tampered, moved, or its key is gone.
+
+    The value is withheld (a null field, a refused download), never shown as garbage; the
+    details go to the security log, not to the caller.
+    """
+
+    code = ErrorCode.DATA_INTEGRITY
 
 
 class StepUpRequired(HrvaultError):
