@@ -89,6 +89,7 @@ def create_app(
         throttle=throttle,
         token_hasher=load_or_create_token_hasher(settings.token_key_path),
         seeds=load_or_create_sealer(settings.seed_key_path),
+        keyring=keyring,
     )
 
     @contextlib.asynccontextmanager

@@ -18,6 +18,7 @@ from hrvault.clock import ManualClock
 from hrvault.config import Secret, Settings
 from hrvault.schema.build import build_schema
 from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
+from tests.sensitive_support import SENSITIVE_MUTATIONS, SensitiveWriter, example_mutation
 from tests.support import (
     PASSWORD,
     Api,
@@ -197,6 +198,16 @@ class Examples:
                     {"id": role["id"], "v": role["version"]},
                 ),
             }[name]
+        if name in SENSITIVE_MUTATIONS:
+            writer = SensitiveWriter(self.api, t.token)
+            employee = self.people["direct"]
+            made = {
+                "bank": await writer.bank(employee),
+                "contact": await writer.contact(employee),
+                "pay": await writer.pay(employee),
+                "bonus": await writer.bonus(employee),
+            }
+            return example_mutation(name, employee, made)
         totp = await self.totp_example(name)
         if totp is not None:
             return totp

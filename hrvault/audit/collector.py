@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
-from hrvault.audit.records import Change, Entry, json_value
+from hrvault.audit.records import Change, Entry, json_value, sealed_json
+from hrvault.crypto.columns import SEALED_COLUMNS
 from hrvault.models.base import Base
 from hrvault.vocabulary import FieldGroup
 
@@ -27,9 +28,11 @@ _SERVER_SET = frozenset(
 )
 
 
-# Groups whose values must never sit in the audit log in plaintext: they are to be stored
-# sealed under the subject's key (so erasing a person erases them here too). Until a
-# column of these groups brings its sealing, recording it is refused, not done in clear.
+# Groups whose values must never sit in the audit log in plaintext: a column of these
+# groups is recorded as the ciphertext the row holds (sealed under the person's key, so
+# erasing the person erases it here too), or in clear only if its model declares it a
+# plain column (``__plain_columns__``: a date that orders history, a flag). Anything else
+# is refused, so a sensitive column added without sealing cannot slip into the log.
 SEALED_IN_AUDIT = frozenset(
     {
         FieldGroup.PERSONAL,
@@ -41,6 +44,7 @@ SEALED_IN_AUDIT = frozenset(
         FieldGroup.DOCUMENTS,
     }
 )
+BLIND_INDEX_SUFFIX = "_index"
 
 
 class PlaintextRefused(Exception):
@@ -48,18 +52,33 @@ class PlaintextRefused(Exception):
 
 
 def group_of(row: Base, column: str) -> FieldGroup:
-    """The field group of a model column: the table's group unless the column says otherwise.
-
-    Refuses sensitive groups: their values go to the log sealed, which no column does yet.
-    """
+    """The field group of a model column: the table's group unless the column says otherwise."""
     overrides: dict[str, FieldGroup] = getattr(row, "__column_groups__", {})
     table_group: FieldGroup = getattr(row, "__field_group__")  # noqa: B009 - every audited model sets it
-    group = overrides.get(column, table_group)
-    if group in SEALED_IN_AUDIT:
-        raise PlaintextRefused(
-            f"{type(row).__name__}.{column} is {group.value} data: it must be sealed, not logged"
-        )
-    return group
+    return overrides.get(column, table_group)
+
+
+def _recorded(row: Base, column: str, old: Any, new: Any) -> Change | None:
+    """How one column's change is recorded; None for a blind-index digest (derived from a
+    sealed value, and confirmable by guessing, so it stays out of the append-only log)."""
+    group = group_of(row, column)
+    plain: frozenset[str] = getattr(row, "__plain_columns__", frozenset())
+    if group not in SEALED_IN_AUDIT or column in plain:
+        return Change(column, group.value, json_value(old), json_value(new))
+    if (row.__tablename__, column) in SEALED_COLUMNS:
+        return Change(column, group.value, sealed_json(old), sealed_json(new))
+    if column.endswith(BLIND_INDEX_SUFFIX):
+        return None
+    raise PlaintextRefused(
+        f"{type(row).__name__}.{column} is {group.value} data: it must be sealed, not logged"
+    )
+
+
+def _set_values(row: Base) -> dict[str, Any]:
+    """The row's own columns that hold a value (server-set bookkeeping left out)."""
+    state = sa_inspect(row)
+    values = {attr.key: getattr(row, attr.key) for attr in state.mapper.column_attrs}
+    return {n: v for n, v in values.items() if n not in _SERVER_SET and v is not None}
 
 
 def subject_of(row: Base) -> uuid.UUID | None:
@@ -89,32 +108,28 @@ class AuditTrail:
         self.entries.append(entry)
 
     def created(self, row: Base) -> None:
-        state = sa_inspect(row)
-        changes = [
-            Change(name, group_of(row, name).value, None, json_value(getattr(row, name)))
-            for name in (attr.key for attr in state.mapper.column_attrs)
-            if name not in _SERVER_SET and getattr(row, name) is not None
-        ]
-        self._row_entry("create", row, changes)
+        self._row_entry("create", row, {n: (None, v) for n, v in _set_values(row).items()})
 
     def updated(self, row: Base, before: dict[str, Any]) -> None:
-        changes = [
-            Change(name, group_of(row, name).value, json_value(old), json_value(getattr(row, name)))
-            for name, old in before.items()
-            if old != getattr(row, name)
-        ]
-        self._row_entry("update", row, changes)
+        self._row_entry(
+            "update",
+            row,
+            {
+                name: (old, getattr(row, name))
+                for name, old in before.items()
+                if old != getattr(row, name)
+            },
+        )
 
     def deleted(self, row: Base) -> None:
-        state = sa_inspect(row)
-        changes = [
-            Change(name, group_of(row, name).value, json_value(getattr(row, name)), None)
-            for name in (attr.key for attr in state.mapper.column_attrs)
-            if name not in _SERVER_SET and getattr(row, name) is not None
-        ]
-        self._row_entry("delete", row, changes)
+        self._row_entry("delete", row, {n: (v, None) for n, v in _set_values(row).items()})
 
-    def _row_entry(self, action: str, row: Base, changes: list[Change]) -> None:
+    def _row_entry(self, action: str, row: Base, values: dict[str, tuple[Any, Any]]) -> None:
+        changes = [
+            change
+            for name, (old, new) in values.items()
+            if (change := _recorded(row, name, old, new)) is not None
+        ]
         row_id = getattr(row, "id", None)
         self.add(
             Entry(

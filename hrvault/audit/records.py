@@ -7,6 +7,7 @@ verification picks the form by each record's ``format_version``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -84,6 +85,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     raise TypeError(f"cannot record a {type(value).__name__} in the audit log")
+
+
+def sealed_json(value: bytes | None) -> dict[str, str] | None:
+    """A sealed value as recorded: its ciphertext, which only the person's key opens."""
+    return None if value is None else {"sealed": base64.b64encode(value).decode()}
 
 
 _FORMATS: dict[int, Callable[[Mapping[str, Any]], bytes]] = {}

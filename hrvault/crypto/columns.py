@@ -38,6 +38,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.crypto.binding import column_binding
+from hrvault.crypto.blind_index import BlindIndex, normalize_iban, normalize_national_id
 from hrvault.crypto.formats import FIELD_V1, STREAM_V1, KeyScope, SealedFormat
 
 SEALED_SUFFIX = "_sealed"
@@ -130,3 +131,49 @@ async def unregistered_sealed_columns(
 
 SEALED_COLUMNS = SealedColumnRegistry()
 """Every sealed column of hrvault; each new one is declared right below this line."""
+
+
+def _person_column(table: str, column: str) -> SealedColumn:
+    return SEALED_COLUMNS.register(table, f"{column}_sealed", person_column="employee_id")
+
+
+BIRTH_DATE = _person_column("employee_personal", "birth_date")
+GENDER = _person_column("employee_personal", "gender")
+NATIONALITY = _person_column("employee_personal", "nationality")
+PRIVATE_EMAIL = _person_column("employee_personal", "private_email")
+PRIVATE_PHONE = _person_column("employee_personal", "private_phone")
+HOME_ADDRESS = _person_column("employee_personal", "home_address")
+
+NATIONAL_ID = _person_column("employee_identity", "national_id")
+NATIONAL_ID_COUNTRY = _person_column("employee_identity", "national_id_country")
+PASSPORT_NUMBER = _person_column("employee_identity", "passport_number")
+PASSPORT_EXPIRY = _person_column("employee_identity", "passport_expiry")
+
+IBAN = _person_column("bank_accounts", "iban")
+BIC = _person_column("bank_accounts", "bic")
+BANK_NAME = _person_column("bank_accounts", "bank_name")
+ACCOUNT_HOLDER = _person_column("bank_accounts", "holder")
+
+CONTACT_NAME = _person_column("emergency_contacts", "name")
+CONTACT_RELATION = _person_column("emergency_contacts", "relation")
+CONTACT_PHONE = _person_column("emergency_contacts", "phone")
+CONTACT_EMAIL = _person_column("emergency_contacts", "email")
+
+PAY_AMOUNT = _person_column("compensations", "amount")
+PAY_CURRENCY = _person_column("compensations", "currency")
+PAY_PERIOD = _person_column("compensations", "period")
+PAY_FREQUENCY = _person_column("compensations", "pay_frequency")
+PAY_REASON = _person_column("compensations", "reason")
+
+EXTRA_PAY_KIND = _person_column("additional_compensations", "kind")
+EXTRA_PAY_AMOUNT = _person_column("additional_compensations", "amount")
+EXTRA_PAY_CURRENCY = _person_column("additional_compensations", "currency")
+EXTRA_PAY_START = _person_column("additional_compensations", "start_date")
+EXTRA_PAY_END = _person_column("additional_compensations", "end_date")
+EXTRA_PAY_DESCRIPTION = _person_column("additional_compensations", "description")
+
+ABSENCE_REASON = _person_column("absences", "reason")
+
+NATIONAL_ID_INDEX = BlindIndex("employee_identity.national_id", normalize_national_id)
+"""Over ``country:number`` in canonical form: one person per national id in a tenant."""
+IBAN_INDEX = BlindIndex("bank_accounts.iban", normalize_iban)

@@ -7,6 +7,14 @@ from hrvault.models.employee import Employee, Employment, JobAssignment, Reporti
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.partner import Integration, IntegrationAccess, PartnerToken, TransferBasis
+from hrvault.models.personal_data import (
+    AdditionalCompensation,
+    BankAccount,
+    Compensation,
+    EmergencyContact,
+    IdentityDetails,
+    PersonalDetails,
+)
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.models.support import StaffSession, SupportGrant, SupportStaff
 from hrvault.models.tenant import Tenant
@@ -18,21 +26,27 @@ __all__ = [
     "Absence",
     "AbsenceStatus",
     "AbsenceType",
+    "AdditionalCompensation",
     "AuditCheckpoint",
     "AuditHead",
     "AuditRecord",
+    "BankAccount",
     "Base",
+    "Compensation",
     "CredentialBucket",
     "Department",
+    "EmergencyContact",
     "Employee",
     "EmployeeStatus",
     "Employment",
     "EmploymentType",
+    "IdentityDetails",
     "Integration",
     "IntegrationAccess",
     "JobAssignment",
     "Office",
     "PartnerToken",
+    "PersonalDetails",
     "RecoveryCode",
     "ReportingLine",
     "Role",

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base, TenantOwned, Tracked
@@ -29,6 +37,9 @@ class AbsenceType(TenantOwned, Tracked, Base):
 
 class Absence(TenantOwned, Tracked, Base):
     __field_group__ = FieldGroup.ABSENCE
+    __column_groups__: ClassVar[dict[str, FieldGroup]] = {
+        "reason_sealed": FieldGroup.ABSENCE_REASON
+    }
     __tablename__ = "absences"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -51,3 +62,5 @@ class Absence(TenantOwned, Tracked, Base):
     status: Mapped[AbsenceStatus] = mapped_column(checked_enum(AbsenceStatus))
     approver_id: Mapped[uuid.UUID | None]
     decided_at: Mapped[datetime | None]
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Notes on the reason (a diagnosis, a child's illness), sealed under the person's key."""

@@ -29,6 +29,39 @@ class AbsenceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The vocabularies below are sealed with the values they describe (no CHECK constraint can
+# see them); the GraphQL enums and the resolvers keep them closed.
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    DIVERSE = "diverse"
+    UNDISCLOSED = "undisclosed"
+
+
+class PayPeriod(StrEnum):
+    """What the amount of a base pay is per."""
+
+    YEAR = "year"
+    MONTH = "month"
+    HOUR = "hour"
+
+
+class PayFrequency(StrEnum):
+    MONTHLY = "monthly"
+    SEMI_MONTHLY = "semi_monthly"
+    BIWEEKLY = "biweekly"
+    WEEKLY = "weekly"
+
+
+class ExtraPayKind(StrEnum):
+    BONUS = "bonus"
+    ALLOWANCE = "allowance"
+    COMMISSION = "commission"
+    OTHER = "other"
+
+
 def checked_enum(enum: type[StrEnum]) -> Enum:
     """A VARCHAR column with a CHECK constraint; adding a value is a one-line migration."""
     return Enum(

@@ -5,7 +5,8 @@ few operations a caller may use before logging in, ``OwnSession`` / ``StaffOnly`
 steps of a login (second factor, enrolment, step-up, choosing a support grant),
 ``Authenticated`` for operations whose per-person checks happen on the data (field guards,
 mutation checks), ``PeopleData`` for those that partner integrations may call too,
-``SteppedUp`` for sensitive changes to the caller's own account, or
+``SteppedUp`` for sensitive changes (the caller's own account, a person's bank or identity
+details), or
 ``requires(ability, ..., step_up=...)`` for tenant administration. A root field with none
 is refused when the schema is built (see ``hrvault.schema.checks``).
 
@@ -63,8 +64,9 @@ class PeopleData(Authenticated):
 
 
 class SteppedUp(Authenticated):
-    """A sensitive operation on the caller's own account: needs a recent TOTP step-up
-    (STEP_UP_REQUIRED otherwise)."""
+    """A sensitive operation: on the caller's own account, or on a person's bank or identity
+    details (where payroll fraud and identity theft start). Needs a recent TOTP step-up
+    (STEP_UP_REQUIRED otherwise), so never a partner."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.require_principal()

@@ -57,10 +57,10 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "employee",
         "Employee",
         "Sees everything about themselves and edits their own personal, emergency and bank "
-        "details; requests absences; sees the company directory.",
+        "details; requests absences (with their reason); sees the company directory.",
         grants(PERSON_GROUPS, READ, Scope.SELF)
         | grants((G.PERSONAL, G.EMERGENCY, G.BANK), (Action.EDIT,), Scope.SELF)
-        | grants((G.ABSENCE,), (Action.ADD, Action.EDIT), Scope.SELF)
+        | grants((G.ABSENCE, G.ABSENCE_REASON), (Action.ADD, Action.EDIT), Scope.SELF)
         | grants((G.DOCUMENTS,), (Action.DOWNLOAD,), Scope.SELF)
         | grants((G.BASIC, G.JOB), READ, Scope.ALL),
     ),

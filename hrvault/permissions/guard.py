@@ -19,15 +19,20 @@ from hrvault.vocabulary import FieldGroup
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
 
+def may_see(info: Any, person: Any, group: FieldGroup) -> bool:
+    """The check itself, for a person's row: allowed reads are audited, refusals marked."""
+    if info.context.policy.can_see(person, group):
+        info.context.audit.read(group, person.id)
+        return True
+    info.context.restrict(info.path.as_list())
+    return False
+
+
 def guard_resolver(group: FieldGroup, resolve: Resolver) -> Resolver:
     """``resolve`` behind the check; it must take ``self`` (an Employee) and ``info``."""
 
     def allowed(employee: Any, info: Any) -> bool:
-        if info.context.policy.can_see(employee.row, group):
-            info.context.audit.read(group, employee.row.id)
-            return True
-        info.context.restrict(info.path.as_list())
-        return False
+        return may_see(info, employee.row, group)
 
     if inspect.iscoroutinefunction(resolve):
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from hrvault.crypto import columns
+from hrvault.crypto.columns import SealedColumn
 from hrvault.errors import Conflict, bad_input
 from hrvault.models import Absence, AbsenceStatus, AbsenceType
+from hrvault.permissions.enforce import require
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.sealed import SealedValue
+from hrvault.resolvers.sensitive_writes import create_sealed, update_sealed
 from hrvault.vocabulary import Action, FieldGroup
 
 MAX_ABSENCE_DAYS = 731
@@ -32,32 +38,51 @@ def _check_dates(start: date, end: date) -> None:
         raise bad_input("endDate", f"an absence may last at most {MAX_ABSENCE_DAYS} days")
 
 
+def _reason(value: str | None) -> dict[SealedColumn, SealedValue]:
+    return {columns.ABSENCE_REASON: validation.optional_text(value, "reason", max_length=1000)}
+
+
 async def request_absence(
-    ctx: RequestContext, raw_employee_id: str, raw_type_id: str, start: date, end: date
+    ctx: RequestContext,
+    raw_employee_id: str,
+    raw_type_id: str,
+    start: date,
+    end: date,
+    *,
+    reason: str | None = None,
 ) -> Absence:
     employee = await rows.person_for_change(
         ctx, raw_employee_id, "employeeId", Action.ADD, FieldGroup.ABSENCE
     )
+    if reason is not None:
+        require(ctx.policy, employee, Action.ADD, {FieldGroup.ABSENCE_REASON})
     absence_type = await rows.get_row(ctx, AbsenceType, raw_type_id, "absenceTypeId")
     _check_dates(start, end)
     status = AbsenceStatus.REQUESTED if absence_type.requires_approval else AbsenceStatus.APPROVED
     absence = Absence(
+        id=uuid.uuid4(),
         employee_id=employee.id,
         absence_type_id=absence_type.id,
         start_date=start,
         end_date=end,
         status=status,
     )
-    return await rows.create(ctx, absence)
+    return await create_sealed(ctx, absence, _reason(reason))
 
 
 async def update_absence(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> Absence:
     absence = await rows.get_row(ctx, Absence, raw_id, "id")
-    await rows.person_for_change(ctx, absence.employee_id, "id", Action.EDIT, FieldGroup.ABSENCE)
+    employee = await rows.person_for_change(
+        ctx, absence.employee_id, "id", Action.EDIT, FieldGroup.ABSENCE
+    )
     if absence.status in (AbsenceStatus.REJECTED, AbsenceStatus.CANCELLED):
         raise Conflict(f"a {absence.status.value} absence cannot be changed")
+    sealed = {}
+    if "reason" in changes:
+        require(ctx.policy, employee, Action.EDIT, {FieldGroup.ABSENCE_REASON})
+        sealed = _reason(changes.pop("reason"))
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if value is None:
@@ -69,7 +94,7 @@ async def update_absence(
     _check_dates(
         cleaned.get("start_date", absence.start_date), cleaned.get("end_date", absence.end_date)
     )
-    return await rows.update(ctx, absence, version, cleaned)
+    return await update_sealed(ctx, absence, version, sealed, cleaned)
 
 
 _ALLOWED_DECISIONS = {

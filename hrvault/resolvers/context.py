@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,12 +22,15 @@ from hrvault.auth.staff import StaffCaller
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
 from hrvault.config import Settings
+from hrvault.crypto.cipher import TenantCipher
+from hrvault.crypto.keyring import TenantKeyring
 from hrvault.errors import (
     HrvaultError,
     TotpEnrollmentRequired,
     TotpRequired,
     Unauthenticated,
 )
+from hrvault.resolvers.sealed import SealedValues
 
 if TYPE_CHECKING:
     from hrvault.permissions.policy import Policy
@@ -47,6 +51,7 @@ class RequestContext:
     throttle: CredentialThrottle
     token_hasher: TokenHasher
     seeds: TotpSeedSealer
+    keyring: TenantKeyring
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
@@ -90,6 +95,11 @@ class RequestContext:
         if self.staff.stage is not SessionStage.FULL:
             raise TotpRequired("complete the staff login with a TOTP code first")
         return self.staff
+
+    @functools.cached_property
+    def sealed(self) -> SealedValues:
+        """The tenant's sealed values, opened and sealed in this request's transaction."""
+        return SealedValues(TenantCipher(self.keyring, self.db, self.tenant_id))
 
     @property
     def tenant_id(self) -> uuid.UUID:

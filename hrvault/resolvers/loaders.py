@@ -14,18 +14,35 @@ from strawberry.dataloader import DataLoader
 from hrvault.models import (
     Absence,
     AbsenceType,
+    AdditionalCompensation,
+    BankAccount,
+    Compensation,
     Department,
+    EmergencyContact,
     Employee,
     Employment,
+    IdentityDetails,
     JobAssignment,
     Office,
+    PersonalDetails,
     ReportingLine,
 )
 from hrvault.models.effective import current_jobs, current_managers_subquery
 from hrvault.resolvers.reader import Reader
 
 Row = TypeVar("Row", Employee, Department, Office, AbsenceType)
-Keyed = TypeVar("Keyed", JobAssignment, ReportingLine, Employment, Absence)
+Keyed = TypeVar(
+    "Keyed",
+    JobAssignment,
+    ReportingLine,
+    Employment,
+    Absence,
+    BankAccount,
+    EmergencyContact,
+    Compensation,
+    AdditionalCompensation,
+)
+OnePerPerson = TypeVar("OnePerPerson", PersonalDetails, IdentityDetails)
 
 
 class Loaders:
@@ -52,6 +69,24 @@ class Loaders:
         self.absences = DataLoader[uuid.UUID, list[Absence]](
             self._history(Absence, Absence.start_date)
         )
+        self.personal = DataLoader[uuid.UUID, PersonalDetails | None](
+            self._one_per_person(PersonalDetails)
+        )
+        self.identity = DataLoader[uuid.UUID, IdentityDetails | None](
+            self._one_per_person(IdentityDetails)
+        )
+        self.bank_accounts = DataLoader[uuid.UUID, list[BankAccount]](
+            self._history(BankAccount, BankAccount.is_primary, BankAccount.created_at)
+        )
+        self.emergency_contacts = DataLoader[uuid.UUID, list[EmergencyContact]](
+            self._history(EmergencyContact, -EmergencyContact.position)  # first to call first
+        )
+        self.compensations = DataLoader[uuid.UUID, list[Compensation]](
+            self._history(Compensation, Compensation.effective_from)
+        )
+        self.additional_compensations = DataLoader[uuid.UUID, list[AdditionalCompensation]](
+            self._history(AdditionalCompensation, AdditionalCompensation.created_at)
+        )
 
     def _by_id(self, model: type[Row]) -> Any:
         async def load(ids: list[uuid.UUID]) -> Sequence[Row | None]:
@@ -63,14 +98,26 @@ class Loaders:
 
         return load
 
-    def _history(self, model: type[Keyed], order: Any) -> Any:
-        """All rows per employee, newest first (scheduled future rows included)."""
+    def _one_per_person(self, model: type[OnePerPerson]) -> Any:
+        async def load(employee_ids: list[uuid.UUID]) -> Sequence[OnePerPerson | None]:
+            rows = await self._reader.all(
+                select(model).where(
+                    model.tenant_id == self._tenant_id, model.employee_id.in_(employee_ids)
+                )
+            )
+            found = {row.employee_id: row for row in rows}
+            return [found.get(i) for i in employee_ids]
+
+        return load
+
+    def _history(self, model: type[Keyed], *order: Any) -> Any:
+        """All rows per employee, newest (greatest ``order``) first, future rows included."""
 
         async def load(employee_ids: list[uuid.UUID]) -> Sequence[list[Keyed]]:
             rows = await self._reader.all(
                 select(model)
                 .where(model.tenant_id == self._tenant_id, model.employee_id.in_(employee_ids))
-                .order_by(order.desc(), model.id)
+                .order_by(*(o.desc() for o in order), model.id)
             )
             grouped: dict[uuid.UUID, list[Keyed]] = defaultdict(list)
             for row in rows:

@@ -93,3 +93,14 @@ async def update(
         raise Conflict("this record was changed by someone else; reload it and try again") from None
     ctx.audit.updated(row, before)  # type: ignore[arg-type]
     return row
+
+
+async def delete(ctx: RequestContext, row: T, expected_version: int) -> None:
+    """Delete the row if the caller saw its current version; the record keeps its values."""
+    check_version(row, expected_version)
+    ctx.audit.deleted(row)  # type: ignore[arg-type]
+    await ctx.db.delete(row)
+    try:
+        await ctx.db.flush()
+    except StaleDataError:
+        raise Conflict("this record was changed by someone else; reload it and try again") from None

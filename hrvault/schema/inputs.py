@@ -179,6 +179,9 @@ class RequestAbsenceInput:
     absence_type: strawberry.ID
     start_date: date
     end_date: date
+    reason: str | None = strawberry.field(
+        default=None, description="Notes on the reason; needs access to absence reasons."
+    )
 
 
 @strawberry.input
@@ -187,3 +190,6 @@ class UpdateAbsenceInput:
     absence_type: strawberry.ID | None = strawberry.UNSET
     start_date: date | None = strawberry.UNSET
     end_date: date | None = strawberry.UNSET
+    reason: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Null clears it; needs access to absence reasons."
+    )

@@ -35,6 +35,7 @@ from hrvault.auth.throttle import CredentialThrottle, client_network
 from hrvault.buckets import Rate, whole_seconds
 from hrvault.clock import Clock
 from hrvault.config import Settings
+from hrvault.crypto.keyring import TenantKeyring
 from hrvault.db import bind_tenant
 from hrvault.errors import (
     ErrorCode,
@@ -85,6 +86,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         throttle: CredentialThrottle,
         token_hasher: TokenHasher,
         seeds: TotpSeedSealer,
+        keyring: TenantKeyring,
     ) -> None:
         super().__init__(
             schema,
@@ -101,6 +103,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._token_hasher = token_hasher
         self._partner_limit = RequestRateLimiter(Rate(settings.partner_rate_limit, 60), clock)
         self._seeds = seeds
+        self._keyring = keyring
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refusals, ours or the library's, answer in GraphQL's error shape."""
@@ -138,6 +141,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             throttle=self._throttle,
             token_hasher=self._token_hasher,
             seeds=self._seeds,
+            keyring=self._keyring,
         )
 
     async def _authenticate_partner(self, context: RequestContext, token: str) -> None:

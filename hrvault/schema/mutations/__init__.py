@@ -14,6 +14,7 @@ from hrvault.schema.mutations.admin import AdminMutations
 from hrvault.schema.mutations.auth import SessionMutations
 from hrvault.schema.mutations.org import OrganisationMutations
 from hrvault.schema.mutations.people import PeopleMutations
+from hrvault.schema.mutations.personal_data import PersonalDataMutations
 from hrvault.schema.mutations.support import SupportMutations
 from hrvault.schema.mutations.totp import TotpMutations
 
@@ -23,6 +24,7 @@ class Mutation(
     SessionMutations,
     TotpMutations,
     PeopleMutations,
+    PersonalDataMutations,
     OrganisationMutations,
     AbsenceMutations,
     AdminMutations,

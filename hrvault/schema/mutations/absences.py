@@ -21,7 +21,12 @@ class AbsenceMutations:
     )
     async def request_absence(self, info: Info, input: RequestAbsenceInput) -> Absence:
         row = await absences.request_absence(
-            info.context, input.employee, input.absence_type, input.start_date, input.end_date
+            info.context,
+            input.employee,
+            input.absence_type,
+            input.start_date,
+            input.end_date,
+            reason=input.reason,
         )
         return Absence.from_row(row)
 

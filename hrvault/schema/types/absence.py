@@ -7,9 +7,19 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
+from hrvault.crypto import columns
 from hrvault.models import Absence as AbsenceRow
 from hrvault.models import AbsenceType as AbsenceTypeRow
-from hrvault.schema.types.base import ABSENCE, ORGANISATION, AbsenceStatusEnum, Info, resolver
+from hrvault.permissions.guard import may_see
+from hrvault.schema.types.base import (
+    ABSENCE,
+    ABSENCE_REASON,
+    ORGANISATION,
+    AbsenceStatusEnum,
+    Info,
+    resolver,
+)
+from hrvault.vocabulary import FieldGroup
 
 if TYPE_CHECKING:
     from hrvault.schema.types.employee import Employee
@@ -85,3 +95,14 @@ class Absence:
         return visible_employee(
             info, await info.context.loaders.employee.load(self.row.approver_id)
         )
+
+    @resolver(
+        ABSENCE_REASON,
+        description="Notes on the reason (for health-related types, seen by very few).",
+    )
+    async def reason(self, info: Info) -> str | None:
+        employee = await info.context.loaders.employee.load(self.row.employee_id)
+        if employee is None or not may_see(info, employee, FieldGroup.ABSENCE_REASON):
+            return None
+        await info.context.sealed.keys_of(employee.id)
+        return info.context.sealed.open(columns.ABSENCE_REASON, self.row)

@@ -8,6 +8,7 @@ from typing import Any, TypeAlias, TypeVar
 import strawberry
 
 from hrvault.models import AbsenceStatus, EmployeeStatus, EmploymentType
+from hrvault.models.enums import ExtraPayKind, Gender, PayFrequency, PayPeriod
 from hrvault.permissions.guard import guard_resolver
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import Ability, Action, FieldGroup, Scope, in_group
@@ -17,6 +18,10 @@ Info: TypeAlias = strawberry.Info[RequestContext, None]
 EmployeeStatusEnum = strawberry.enum(EmployeeStatus, name="EmployeeStatus")
 EmploymentTypeEnum = strawberry.enum(EmploymentType, name="EmploymentType")
 AbsenceStatusEnum = strawberry.enum(AbsenceStatus, name="AbsenceStatus")
+GenderEnum = strawberry.enum(Gender, name="Gender")
+PayPeriodEnum = strawberry.enum(PayPeriod, name="PayPeriod")
+PayFrequencyEnum = strawberry.enum(PayFrequency, name="PayFrequency")
+ExtraPayKindEnum = strawberry.enum(ExtraPayKind, name="ExtraPayKind")
 FieldGroupEnum = strawberry.enum(FieldGroup, name="FieldGroup")
 ActionEnum = strawberry.enum(Action, name="Action")
 ScopeEnum = strawberry.enum(Scope, name="Scope")
@@ -26,6 +31,12 @@ BASIC = in_group(FieldGroup.BASIC)
 JOB = in_group(FieldGroup.JOB)
 EMPLOYMENT = in_group(FieldGroup.EMPLOYMENT)
 ABSENCE = in_group(FieldGroup.ABSENCE)
+ABSENCE_REASON = in_group(FieldGroup.ABSENCE_REASON)
+PERSONAL = in_group(FieldGroup.PERSONAL)
+IDENTITY = in_group(FieldGroup.IDENTITY)
+BANK = in_group(FieldGroup.BANK)
+EMERGENCY = in_group(FieldGroup.EMERGENCY)
+SALARY = in_group(FieldGroup.SALARY)
 ORGANISATION = in_group(FieldGroup.ORGANISATION)
 ADMINISTRATION = in_group(FieldGroup.ADMINISTRATION)
 

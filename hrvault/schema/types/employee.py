@@ -11,6 +11,13 @@ from hrvault.schema.types.absence import Absence
 from hrvault.schema.types.base import BASIC, EmployeeStatusEnum, Info, person_field
 from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
 from hrvault.schema.types.org import Department, Office
+from hrvault.schema.types.pay import AdditionalCompensation, Compensation
+from hrvault.schema.types.personal import (
+    BankAccount,
+    EmergencyContact,
+    IdentityDetails,
+    PersonalDetails,
+)
 from hrvault.vocabulary import FieldGroup
 
 
@@ -100,6 +107,63 @@ class Employee:
     async def absences(self, info: Info) -> list[Absence] | None:
         rows = await info.context.loaders.absences.load(self.row.id)
         return [Absence.from_row(row) for row in rows]
+
+    # Sensitive details: the guard has allowed the group for this person; their key is
+    # then unwrapped (batched over the list) and each selected value opened on its own.
+
+    @person_field(FieldGroup.PERSONAL, description="Null until any personal detail is set.")
+    async def personal(self, info: Info) -> PersonalDetails | None:
+        row = await info.context.loaders.personal.load(self.row.id)
+        if row is None:
+            return None
+        await info.context.sealed.keys_of(self.row.id)
+        return PersonalDetails.from_row(row)
+
+    @person_field(FieldGroup.IDENTITY, description="Null until any identity detail is set.")
+    async def identity(self, info: Info) -> IdentityDetails | None:
+        row = await info.context.loaders.identity.load(self.row.id)
+        if row is None:
+            return None
+        await info.context.sealed.keys_of(self.row.id)
+        return IdentityDetails.from_row(row)
+
+    @person_field(FieldGroup.BANK, description="The primary account first.")
+    async def bank_accounts(self, info: Info) -> list[BankAccount] | None:
+        rows = await info.context.loaders.bank_accounts.load(self.row.id)
+        if rows:
+            await info.context.sealed.keys_of(self.row.id)
+        return [BankAccount.from_row(row) for row in rows]
+
+    @person_field(FieldGroup.EMERGENCY, description="In the order to call them.")
+    async def emergency_contacts(self, info: Info) -> list[EmergencyContact] | None:
+        rows = await info.context.loaders.emergency_contacts.load(self.row.id)
+        if rows:
+            await info.context.sealed.keys_of(self.row.id)
+        return [EmergencyContact.from_row(row) for row in rows]
+
+    @person_field(FieldGroup.SALARY, description="The base pay effective today.")
+    async def compensation(self, info: Info) -> Compensation | None:
+        rows = await info.context.loaders.compensations.load(self.row.id)
+        today = info.context.today()
+        current = next((row for row in rows if row.effective_from <= today), None)
+        if current is None:
+            return None
+        await info.context.sealed.keys_of(self.row.id)
+        return Compensation.from_row(current)
+
+    @person_field(FieldGroup.SALARY, description="All base pay records, newest first.")
+    async def compensation_history(self, info: Info) -> list[Compensation] | None:
+        rows = await info.context.loaders.compensations.load(self.row.id)
+        if rows:
+            await info.context.sealed.keys_of(self.row.id)
+        return [Compensation.from_row(row) for row in rows]
+
+    @person_field(FieldGroup.SALARY, description="Bonuses and allowances, newest first.")
+    async def additional_compensation(self, info: Info) -> list[AdditionalCompensation] | None:
+        rows = await info.context.loaders.additional_compensations.load(self.row.id)
+        if rows:
+            await info.context.sealed.keys_of(self.row.id)
+        return [AdditionalCompensation.from_row(row) for row in rows]
 
 
 def shown_employee(info: Info, row: EmployeeRow) -> Employee:
