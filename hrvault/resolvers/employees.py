@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 
+from hrvault.crypto.columns import NATIONAL_ID_INDEX
 from hrvault.errors import Forbidden, bad_input
-from hrvault.models import Employee, EmployeeStatus
+from hrvault.models import Employee, EmployeeStatus, IdentityDetails
 from hrvault.models.effective import current_jobs_subquery
 from hrvault.permissions.enforce import require, require_for_anyone
-from hrvault.resolvers import rows, validation
+from hrvault.resolvers import identifiers, rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.pagination import EmployeeCursor
 from hrvault.vocabulary import Action, FieldGroup
@@ -25,6 +26,8 @@ class EmployeeFilter:
     office_id: uuid.UUID | None = None
     status: EmployeeStatus | None = None
     search: str | None = None
+    national_id: tuple[str, str] | None = None
+    """Country and number, matched exactly through the blind index."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,22 @@ class EmployeePage:
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def _national_id_match(ctx: RequestContext, country: str, number: str) -> Any:
+    """People with this national id, among those whose identity the caller may see (so a
+    match never tells anything about anyone else's)."""
+    if not ctx.policy.grants_anyone(FieldGroup.IDENTITY, Action.SEE):
+        raise Forbidden(
+            "filtering by national id needs access to identity data",
+            deniedFieldGroups=[FieldGroup.IDENTITY.value],
+        )
+    wanted = identifiers.national_id(country, number, "filter.nationalId")
+    digest = await ctx.sealed.blind_index(NATIONAL_ID_INDEX, wanted.index_value)
+    holders = select(IdentityDetails.employee_id).where(
+        IdentityDetails.tenant_id == ctx.tenant_id, IdentityDetails.national_id_index == digest
+    )
+    return and_(Employee.id.in_(holders), ctx.policy.reach_filter(FieldGroup.IDENTITY, Action.SEE))
 
 
 def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
@@ -88,6 +107,8 @@ async def list_employees(
     if where.search is not None and any(ord(c) < 32 for c in where.search):
         raise bad_input("filter.search", "must not contain control characters")
     statement = _filtered(ctx, where)
+    if where.national_id is not None:
+        statement = statement.where(await _national_id_match(ctx, *where.national_id))
     if after is not None:
         cursor = EmployeeCursor.decode(after)
         statement = statement.where(

@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 
+from hrvault.schema.sensitive_inputs import NationalIdFilter
 from hrvault.schema.types.base import EmployeeStatusEnum, EmploymentTypeEnum
 from hrvault.vocabulary import GROUP_METADATA_KEY, FieldGroup, in_group
 
@@ -44,6 +45,10 @@ class EmployeeFilter:
     status: EmployeeStatusEnum | None = None  # type: ignore[valid-type]
     search: str | None = strawberry.field(
         default=None, description="Matches names, work email and employee number."
+    )
+    national_id: NationalIdFilter | None = strawberry.field(
+        default=None,
+        description="Exact match (any formatting); needs access to identity data.",
     )
 
 

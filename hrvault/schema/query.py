@@ -93,6 +93,11 @@ class PeopleQuery:
                 office_id=_optional_id(given.office, "filter.office"),
                 status=given.status,
                 search=given.search,
+                national_id=(
+                    (given.national_id.country, given.national_id.number)
+                    if given.national_id
+                    else None
+                ),
             ),
         )
         edges = [
