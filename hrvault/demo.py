@@ -20,7 +20,9 @@ from hrvault.audit.system import ADMIN, record_system, user_created
 from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.auth.users import create_user
 from hrvault.config import Secret
+from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.keyring import TenantKeyring
+from hrvault.demo_details import seal_sick_notes, seed_sensitive_details
 from hrvault.models import (
     Absence,
     AbsenceStatus,
@@ -238,6 +240,7 @@ async def seed_company(
     used_names: set[tuple[str, str]] = set()
     heads: dict[str, Employee] = {}
     personas: dict[str, Employee] = {}
+    everyone: list[Employee] = []
     number = 1000
     for dept_name, parent, head_persona, size, titles in _DEPARTMENTS:
         for index in range(size):
@@ -257,6 +260,7 @@ async def seed_company(
                 status=EmployeeStatus.ACTIVE,
             )
             build.add(employee)
+            everyone.append(employee)
             is_head = index == 0
             if is_head:
                 heads[dept_name] = employee
@@ -302,6 +306,10 @@ async def seed_company(
     await db.flush()
 
     await _add_history_and_absences(db, build, personas, today, rng)
+    cipher = TenantCipher(keyring, db, tenant.id)
+    await seed_sensitive_details(db, cipher, build.add, everyone, profile.country, today, rng)
+    await seal_sick_notes(db, cipher, rng)
+    await db.flush()
     seeded = Entry(
         "seed",
         "Tenant",

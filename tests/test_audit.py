@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -13,10 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hrvault.audit.checkpoints import write_checkpoints
+from hrvault.audit.records import Change
 from hrvault.audit.signing import load_or_create_signer
 from hrvault.clock import ManualClock
 from hrvault.config import Secret, Settings
 from hrvault.schema.build import build_schema
+from hrvault.vocabulary import FieldGroup
 from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
 from tests.sensitive_support import SENSITIVE_MUTATIONS, SensitiveWriter, example_mutation
 from tests.support import (
@@ -519,16 +521,25 @@ async def test_checkpoints_sign_each_new_head_once(
 
 
 def test_sensitive_values_are_never_logged_in_clear() -> None:
-    """Deny by default: a column of a sensitive group cannot be audited in plaintext."""
-    from hrvault.audit.collector import PlaintextRefused, group_of
-    from hrvault.models import Employee
-    from hrvault.vocabulary import FieldGroup
+    """Deny by default: a column of a sensitive group is audited as its ciphertext, or in
+    clear only where its model declares it plain; anything else is refused."""
+    from hrvault.audit.collector import PlaintextRefused, recorded_change
+    from hrvault.models import Compensation, Employee, IdentityDetails, PersonalDetails
 
     class Payslip:
+        __tablename__ = "payslips"
         __field_group__ = FieldGroup.BASIC
         __column_groups__ = {"amount": FieldGroup.SALARY}  # noqa: RUF012
 
     with pytest.raises(PlaintextRefused, match="salary data"):
-        group_of(Payslip(), "amount")  # type: ignore[arg-type]
-    assert group_of(Payslip(), "title") is FieldGroup.BASIC  # type: ignore[arg-type]
-    assert group_of(Employee(), "work_phone") is FieldGroup.BASIC
+        recorded_change(Payslip(), "amount", None, 5)  # type: ignore[arg-type]
+    assert recorded_change(Payslip(), "title", None, "x") == Change("title", "basic", None, "x")  # type: ignore[arg-type]
+    assert recorded_change(Employee(), "work_phone", None, "1") == Change(
+        "work_phone", "basic", None, "1"
+    )
+    sealed = recorded_change(PersonalDetails(), "birth_date_sealed", None, b"\x01ab")
+    assert sealed == Change("birth_date_sealed", "personal", None, {"sealed": "AWFi"})
+    assert recorded_change(Compensation(), "effective_from", None, date(2024, 1, 1)) == Change(
+        "effective_from", "salary", None, "2024-01-01"
+    )
+    assert recorded_change(IdentityDetails(), "national_id_index", None, bytes(32)) is None

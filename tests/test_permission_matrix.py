@@ -51,8 +51,7 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
         ("basic", "see"): EVERYONE,
         ("job", "see"): EVERYONE,
         **{(g, "edit"): {"self"} for g in ("personal", "emergency", "bank")},
-        ("absence", "add"): {"self"},
-        ("absence", "edit"): {"self"},
+        **{(g, a): {"self"} for g in ("absence", "absence_reason") for a in ("add", "edit")},
         ("documents", "download"): {"self"},
     },
     "payroll": {
@@ -80,6 +79,9 @@ async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any
                 " UNION ALL SELECT 'j', id, version FROM job_assignments WHERE tenant_id = :t"
                 " UNION ALL SELECT 'm', id, version FROM employments WHERE tenant_id = :t"
                 " UNION ALL SELECT 'a', id, version FROM absences WHERE tenant_id = :t"
+                " UNION ALL SELECT 'p', id, version FROM employee_personal WHERE tenant_id = :t"
+                " UNION ALL SELECT 'c', id, version FROM emergency_contacts WHERE tenant_id = :t"
+                " UNION ALL SELECT 's', id, version FROM compensations WHERE tenant_id = :t"
                 " ORDER BY 1, 2"
             ),
             {"t": tenant.id},
@@ -96,7 +98,14 @@ WRITES = {
     ("absence", "add"),
     ("absence", "edit"),
     ("absence", "approve"),
+    ("absence_reason", "add"),
+    ("personal", "edit"),
+    ("emergency", "edit"),
+    ("salary", "add"),
+    ("salary", "edit"),
+    ("salary", "delete"),
 }
+"""Bank and identity writes also need a TOTP step-up: tests/test_sensitive_data.py."""
 
 
 class Operations:
@@ -117,6 +126,11 @@ class Operations:
             "job": "jobTitle",
             "employment": "employments { id }",
             "absence": "absences { id }",
+            "personal": "personal { version }",
+            "identity": "identity { version }",
+            "bank": "bankAccounts { id }",
+            "emergency": "emergencyContacts { id }",
+            "salary": "compensationHistory { id }",
         }.get(group)
         return None if selection is None else await self._see(token, target, selection)
 
@@ -194,7 +208,45 @@ class Operations:
                 " absenceType: $t, startDate: $d, endDate: $d}) { id } }",
                 {"e": target, "t": str(self.owner.absence_types["vacation"]), "d": day},
             ),
+            ("absence_reason", "add"): (
+                "mutation($e: ID!, $t: ID!, $d: Date!) { requestAbsence(input: {employee: $e,"
+                ' absenceType: $t, startDate: $d, endDate: $d, reason: "flu"}) { id } }',
+                {"e": target, "t": str(self.owner.absence_types["sick"]), "d": day},
+            ),
+            ("personal", "edit"): (
+                "mutation($e: ID!) { updatePersonalDetails(employeeId: $e,"
+                ' input: {privatePhone: "+46 8 123 456"}) { version } }',
+                {"e": target},
+            ),
+            ("emergency", "edit"): (
+                'mutation($e: ID!) { addEmergencyContact(input: {employee: $e, name: "N",'
+                ' relation: "friend", phone: "+46 8 123 456"}) { id } }',
+                {"e": target},
+            ),
+            ("salary", "add"): (
+                "mutation($e: ID!, $d: Date!) { addCompensation(input: {employee: $e,"
+                ' effectiveFrom: $d, amount: "100", currency: "SEK", period: MONTH,'
+                " payFrequency: MONTHLY}) { id } }",
+                {"e": target, "d": day},
+            ),
         }
+        if (group, action) in (("salary", "edit"), ("salary", "delete")):
+            made = await self._owner(
+                "mutation($e: ID!, $d: Date!) { addCompensation(input: {employee: $e,"
+                ' effectiveFrom: $d, amount: "100", currency: "SEK", period: MONTH,'
+                " payFrequency: MONTHLY}) { id version } }",
+                {"e": target, "d": next(self.dates).isoformat()},
+            )
+            pay = made["addCompensation"]
+            calls[("salary", "edit")] = (
+                "mutation($id: ID!, $v: Int!) { updateCompensation(id: $id, input: {version: $v,"
+                ' amount: "200"}) { id } }',
+                {"id": pay["id"], "v": pay["version"]},
+            )
+            calls[("salary", "delete")] = (
+                "mutation($id: ID!, $v: Int!) { removeCompensation(id: $id, version: $v) }",
+                {"id": pay["id"], "v": pay["version"]},
+            )
         if (group, action) in (("absence", "edit"), ("absence", "approve")):
             absence = await self._fresh_absence(target)
             calls[("absence", "edit")] = (

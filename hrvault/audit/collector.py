@@ -58,7 +58,7 @@ def group_of(row: Base, column: str) -> FieldGroup:
     return overrides.get(column, table_group)
 
 
-def _recorded(row: Base, column: str, old: Any, new: Any) -> Change | None:
+def recorded_change(row: Base, column: str, old: Any, new: Any) -> Change | None:
     """How one column's change is recorded; None for a blind-index digest (derived from a
     sealed value, and confirmable by guessing, so it stays out of the append-only log)."""
     group = group_of(row, column)
@@ -128,7 +128,7 @@ class AuditTrail:
         changes = [
             change
             for name, (old, new) in values.items()
-            if (change := _recorded(row, name, old, new)) is not None
+            if (change := recorded_change(row, name, old, new)) is not None
         ]
         row_id = getattr(row, "id", None)
         self.add(
