@@ -36,6 +36,7 @@ from hrvault.commands.common import (
     with_keys,
 )
 from hrvault.commands.keys import register as register_keys
+from hrvault.commands.tenants import register as register_tenants
 from hrvault.config import ConfigError, Secret, Settings, check_can_serve, load_settings
 from hrvault.crypto.errors import CryptoError, MasterKeyError
 from hrvault.crypto.keyring import TenantKeyring
@@ -48,7 +49,7 @@ from hrvault.errors import HrvaultError
 from hrvault.migrate import migrate
 from hrvault.permissions.membership import assign_role, find_role
 from hrvault.resolvers.validation import parse_id
-from hrvault.tenancy import create_tenant, resolve_tenant
+from hrvault.tenancy import resolve_tenant
 
 # Options that are settings too: given on the command line, they stand in for the
 # variable and are checked by the same code.
@@ -59,23 +60,6 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     urls = resolve_database(settings)
     migrate(urls.owner)
     emit(args, {"migrated": True}, "database is up to date")
-
-
-def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> None:
-    urls = resolve_database(settings)
-    now = SystemClock().now()
-    tenant = in_keyed_transaction(
-        settings,
-        urls,
-        lambda db, keyring: create_tenant(
-            db, name=args.name, slug=args.slug, now=now, keyring=keyring
-        ),
-    )
-    emit(
-        args,
-        {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name},
-        f"created tenant {tenant.name} (slug {tenant.slug}, id {tenant.id})",
-    )
 
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
@@ -257,11 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed and print, do not serve")
     command("schema", cmd_schema, "print the GraphQL schema (SDL)")
 
-    tenant = commands.add_parser("tenant", help="tenant administration")
-    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
-    create = command("create", cmd_tenant_create, "create a tenant", tenant_commands)
-    create.add_argument("--name", required=True)
-    create.add_argument("--slug", help="login name of the tenant (default: from the name)")
+    register_tenants(commands, command)
 
     user = commands.add_parser("user", help="user administration")
     user_commands = user.add_subparsers(dest="user_command", required=True)

@@ -52,12 +52,18 @@ def with_keys(
     urls: DatabaseUrls,
     work: Callable[[async_sessionmaker[AsyncSession], TenantKeyring], Awaitable[T]],
     provider: LocalKeyProvider | None = None,
+    *,
+    as_owner: bool = False,
 ) -> T:
-    """Run ``work`` with a keyring whose master key was checked against the database first."""
+    """Run ``work`` with a keyring whose master key was checked against the database first.
+
+    ``as_owner`` connects as the owner role, for the few commands that change what the
+    application role may not (a tenant's erasure).
+    """
     provider = provider or load_key_provider(settings)
 
     async def run() -> T:
-        engine = create_engine(urls.app, pool_size=2)
+        engine = create_engine(urls.owner if as_owner else urls.app, pool_size=2)
         try:
             sessions = session_factory(engine)
             keyring = TenantKeyring.from_settings(settings, provider, sessions)

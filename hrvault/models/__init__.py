@@ -5,6 +5,7 @@ from hrvault.models.audit import AuditCheckpoint, AuditHead, AuditRecord
 from hrvault.models.base import Base
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
+from hrvault.models.erasure import TenantErasure
 from hrvault.models.org import Department, Office
 from hrvault.models.partner import Integration, IntegrationAccess, PartnerToken, TransferBasis
 from hrvault.models.personal_data import (
@@ -57,6 +58,7 @@ __all__ = [
     "SupportGrant",
     "SupportStaff",
     "Tenant",
+    "TenantErasure",
     "TotpCredential",
     "TransferBasis",
     "User",
