@@ -22,7 +22,7 @@ decides (``SET NULL``), and it is not counted as the tenant's.
 The audit log is append-only; its trigger lets a DELETE through only inside this
 erasure: the transaction is bound to the tenant, names it in ``hrvault.erasing_tenant``,
 the tenant's erasure record exists and no key of the tenant is live (migration
-``0011_tenant_erasures``). A session setting alone would let any owner session that
+``0009_tenant_erasures``). A session setting alone would let any owner session that
 sets it erase history; tying the exception to destroyed keys and the platform's record
 means history goes only with a tenant that is already unreadable and on record as
 erased. The application role has no DELETE privilege on the audit tables at all.

@@ -4,7 +4,7 @@ Platform data, not the tenant's: it must outlive the tenant, whose own audit cha
 deleted with it. Hence ``erased_tenant_id`` rather than ``tenant_id`` (every
 ``tenant_id`` column marks a tenant-owned row, under row-level security and erased with
 the tenant). Only the owner role may touch it; a complete record never changes
-(migration ``0011_tenant_erasures``).
+(migration ``0009_tenant_erasures``).
 """
 
 from __future__ import annotations
