@@ -1,7 +1,9 @@
 """What field-level permissions cost: app CPU per request, with and without them.
 
-Runs ``employees(first: 100)`` selecting every field group, in-process over ASGI against
-an embedded PostgreSQL, and prints the server-side CPU per request for:
+Runs ``employees(first: 100)`` selecting the directory, job, employment and absence
+groups (what the sealed groups add is measured by ``bench/sensitive_overhead.py``),
+in-process over ASGI against an embedded PostgreSQL, and prints the server-side CPU per
+request for:
 
 - Owner (sees everything: every guard passes),
 - Manager (sees 110 reports: guards pass for some groups, withhold others),
@@ -18,16 +20,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import shutil
 import statistics
-import tempfile
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
+from inprocess import PASSWORD, CpuMeter, embedded_database, login
 from sqlalchemy import ColumnElement, select, true, update
 from strawberry.types.fields.resolver import StrawberryResolver
 
@@ -35,10 +34,7 @@ from hrvault.app import create_app
 from hrvault.auth.users import create_user
 from hrvault.config import Secret, Settings
 from hrvault.crypto.keyring import TenantKeyring
-from hrvault.crypto.local_provider import create_key_file
-from hrvault.db import APP_ROLE, create_engine, session_factory
-from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
-from hrvault.migrate import migrate
+from hrvault.db import session_factory
 from hrvault.models import (
     Absence,
     AbsenceStatus,
@@ -59,7 +55,6 @@ QUERY = """{ employees(first: 100) { nodes {
   jobTitle job { title effectiveFrom } department { name } office { name } manager { name }
   employments { ftePercent } absences { status startDate }
 } } }"""
-PASSWORD = "bench password 2026"  # noqa: S105 - a throwaway database
 
 
 class AllowEverything:
@@ -75,19 +70,6 @@ class AllowEverything:
 
     def grants_anyone(self, group: Any, action: Any) -> bool:
         return True
-
-
-class CpuMeter:
-    """ASGI wrapper recording the CPU time the app spends on each request (this thread)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.samples: list[float] = []
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        started = time.thread_time()
-        await self.app(scope, receive, send)
-        self.samples.append(time.thread_time() - started)
 
 
 async def seed(engine: Any, keyring: TenantKeyring) -> tuple[str, dict[str, str]]:
@@ -169,18 +151,6 @@ async def seed(engine: Any, keyring: TenantKeyring) -> tuple[str, dict[str, str]
     return tenant.slug, logins
 
 
-async def _login(client: httpx.AsyncClient, slug: str, email: str) -> dict[str, str]:
-    login = await client.post(
-        "/graphql",
-        json={
-            "query": "mutation($t: String!, $e: String!, $p: String!) "
-            "{ login(tenant: $t, email: $e, password: $p) { token } }",
-            "variables": {"t": slug, "e": email, "p": PASSWORD},
-        },
-    )
-    return {"authorization": f"Bearer {login.json()['data']['login']['token']}"}
-
-
 async def _one(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
     body = (await client.post("/graphql", json={"query": QUERY}, headers=headers)).json()
     if "errors" in body or len(body["data"]["employees"]["nodes"]) != 100:
@@ -222,18 +192,10 @@ class Baseline:
 
 
 async def run(requests: int, rounds: int) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="hvp-"))
-    try:
-        owner_url = await asyncio.to_thread(start_embedded_postgres, data_dir)
-        await asyncio.to_thread(migrate, owner_url)
-        engine = create_engine(owner_url.set(username=APP_ROLE), pool_size=2)
-        settings = Settings(data_dir=data_dir)
-        keyring = TenantKeyring.from_settings(
-            settings, create_key_file(settings.master_key_path), session_factory(engine)
-        )
-        slug, logins = await seed(engine, keyring)
-        product = create_app(settings, engine=engine)
-        baseline = Baseline(settings, engine)
+    async with embedded_database("hvp-") as bench:
+        slug, logins = await seed(bench.engine, bench.keyring)
+        product = create_app(bench.settings, engine=bench.engine)
+        baseline = Baseline(bench.settings, bench.engine)
         variants = {
             "owner": (CpuMeter(product), logins["owner"]),
             "manager": (CpuMeter(product), logins["manager"]),
@@ -249,7 +211,7 @@ async def run(requests: int, rounds: int) -> dict[str, Any]:
                 client = httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=meter), base_url="http://b"
                 )
-                clients[name] = (client, await _login(client, slug, email), meter)
+                clients[name] = (client, await login(client, slug, email), meter)
             for _ in range(rounds):  # interleaved, so drift and warm-up hit every variant alike
                 for name, (client, headers, meter) in clients.items():
                     with baseline if name == "baseline" else contextlib.nullcontext():
@@ -261,10 +223,6 @@ async def run(requests: int, rounds: int) -> dict[str, Any]:
                     samples[name].extend(meter.samples)
             for client, _, _ in clients.values():
                 await client.aclose()
-        await engine.dispose()
-    finally:
-        release_embedded_postgres(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
     results: dict[str, Any] = {
         name: {
             "cpu_ms_median": statistics.median(values) * 1000,
@@ -288,7 +246,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(results))
         return
-    print(f"employees(first: 100), every group selected, {args.requests} requests each")
+    print(f"employees(first: 100), directory, job, employment, absences: {args.requests} requests")
     print(f"{'variant':<10}{'CPU ms/req (median)':>22}{'mean':>10}{'x baseline':>12}")
     for name, figures in results.items():
         ratio = figures["ratio_to_baseline"]

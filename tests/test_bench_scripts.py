@@ -44,3 +44,10 @@ def test_crypto_bench_reports_positive_figures() -> None:
     figures = run_bench("crypto_ops.py", "--rounds", "1")
     assert figures
     assert all(value > 0 for value in figures.values())
+
+
+def test_sensitive_bench_opens_every_selected_value() -> None:
+    figures = run_bench("sensitive_overhead.py", "--requests", "2", "--rounds", "1")
+    assert {"none", "all", "all_unopened"} <= set(figures)
+    assert figures["crypto"]["seals_per_second"] > 0
+    assert figures["crypto"]["opens_per_second"] > 0
