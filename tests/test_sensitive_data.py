@@ -300,3 +300,29 @@ async def test_another_tenants_rows_are_not_found(api: Api, tenants: TenantFacto
 
     assert error_codes(body) == ["NOT_FOUND"]
     assert error_codes(read) == ["NOT_FOUND"]
+
+
+async def test_reading_sensitive_values_leaves_a_sensitive_read_record(
+    api: Api, tenants: TenantFactory
+) -> None:
+    tenant, people = await owner_with_org(api, tenants)
+    await SensitiveWriter(api, tenant.token).everything(people["direct"])
+    payroll = await tenants.add_user(tenant, None, ("payroll",))
+    directory_only = "query($id: ID!) { employee(id: $id) { name jobTitle } }"
+
+    await api.data(directory_only, {"id": people["indirect"]}, token=payroll.token)
+    await api.data(READ_DETAILS, {"id": people["direct"]}, token=payroll.token)
+    reads = await api.data(
+        "{ sensitiveReads(first: 10) { edges { node { actor { id } changes"
+        " { fieldGroup new } } } } }",
+        token=tenant.token,
+    )
+
+    [record] = [
+        edge["node"]
+        for edge in reads["sensitiveReads"]["edges"]
+        if edge["node"]["actor"]["id"] == payroll.user_id
+    ]
+    groups = {change["fieldGroup"]: change["new"] for change in record["changes"]}
+    assert set(groups) == {"identity", "bank", "salary"}  # what payroll may see, not personal
+    assert all(value == [people["direct"]] for value in groups.values())
