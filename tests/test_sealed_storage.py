@@ -168,7 +168,11 @@ async def move_sealed(
 
 @pytest.mark.parametrize("move", ["row", "column", "tenant"])
 async def test_a_moved_ciphertext_does_not_open(
-    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, move: str
+    api: Api,
+    tenants: TenantFactory,
+    owner_engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+    move: str,
 ) -> None:
     tenant = await tenants.create(employees=1)
     await tenants.step_up(tenant)
@@ -198,6 +202,7 @@ async def test_a_moved_ciphertext_does_not_open(
         {"source": from_person, "victim": victim},
     )
 
+    caplog.set_level(logging.WARNING, logger="hrvault.security")
     body = await api.gql(
         "query($id: ID!) { employee(id: $id) { personal { birthDate privateEmail } } }",
         {"id": victim},
@@ -210,6 +215,9 @@ async def test_a_moved_ciphertext_does_not_open(
         "birthDate": None,
         "privateEmail": "ingrid.private@example.org",
     }
+    [event] = [r for r in caplog.records if "integrity failure" in r.getMessage()]
+    assert "employee_personal.birth_date_sealed" in event.getMessage()
+    assert "1987-03-14" not in body["errors"][0]["message"] + event.getMessage()
 
 
 async def test_decryptions_only_for_permitted_rows_and_selected_fields(
