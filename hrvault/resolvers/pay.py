@@ -21,6 +21,7 @@ from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.sensitive_writes import (
     FieldSpec,
     create_sealed,
+    remove_person_row,
     sealed_values,
     update_sealed,
 )
@@ -67,8 +68,9 @@ async def add_compensation(ctx: RequestContext, sent: dict[str, Any]) -> Compens
 async def update_compensation(
     ctx: RequestContext, raw_id: str, version: int, sent: dict[str, Any]
 ) -> Compensation:
-    record = await rows.get_row(ctx, Compensation, raw_id, "id")
-    await rows.person_for_change(ctx, record.employee_id, "id", Action.EDIT, FieldGroup.SALARY)
+    record, _ = await rows.person_row_for_change(
+        ctx, Compensation, raw_id, Action.EDIT, FieldGroup.SALARY
+    )
     plain: dict[str, Any] = {}
     if sent.get("effective_from") is not None:
         await _check_date_free(ctx, record.employee_id, sent["effective_from"], record.id)
@@ -80,10 +82,9 @@ async def update_compensation(
 
 
 async def remove_compensation(ctx: RequestContext, raw_id: str, version: int) -> Compensation:
-    record = await rows.get_row(ctx, Compensation, raw_id, "id")
-    await rows.person_for_change(ctx, record.employee_id, "id", Action.DELETE, FieldGroup.SALARY)
-    await rows.delete(ctx, record, version)
-    return record
+    return await remove_person_row(
+        ctx, Compensation, raw_id, version, Action.DELETE, FieldGroup.SALARY
+    )
 
 
 _ADDITIONAL_SPECS = {
@@ -118,8 +119,9 @@ async def add_additional_compensation(
 async def update_additional_compensation(
     ctx: RequestContext, raw_id: str, version: int, sent: dict[str, Any]
 ) -> AdditionalCompensation:
-    record = await rows.get_row(ctx, AdditionalCompensation, raw_id, "id")
-    await rows.person_for_change(ctx, record.employee_id, "id", Action.EDIT, FieldGroup.SALARY)
+    record, _ = await rows.person_row_for_change(
+        ctx, AdditionalCompensation, raw_id, Action.EDIT, FieldGroup.SALARY
+    )
     if "start_date" in sent or "end_date" in sent:
         await ctx.sealed.keys_of(record.employee_id)
         start = sent.get("start_date") or ctx.sealed.open_date(c.EXTRA_PAY_START, record)
@@ -137,7 +139,6 @@ async def update_additional_compensation(
 async def remove_additional_compensation(
     ctx: RequestContext, raw_id: str, version: int
 ) -> AdditionalCompensation:
-    record = await rows.get_row(ctx, AdditionalCompensation, raw_id, "id")
-    await rows.person_for_change(ctx, record.employee_id, "id", Action.DELETE, FieldGroup.SALARY)
-    await rows.delete(ctx, record, version)
-    return record
+    return await remove_person_row(
+        ctx, AdditionalCompensation, raw_id, version, Action.DELETE, FieldGroup.SALARY
+    )

@@ -31,6 +31,7 @@ from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.sensitive_writes import (
     FieldSpec,
     create_sealed,
+    remove_person_row,
     sealed_values,
     update_sealed,
 )
@@ -205,9 +206,8 @@ async def add_bank_account(
 async def update_bank_account(
     ctx: RequestContext, raw_id: str, version: int, sent: dict[str, Any]
 ) -> BankAccount:
-    account = await rows.get_row(ctx, BankAccount, raw_id, "id")
-    employee = await rows.person_for_change(
-        ctx, account.employee_id, "id", Action.EDIT, FieldGroup.BANK
+    account, employee = await rows.person_row_for_change(
+        ctx, BankAccount, raw_id, Action.EDIT, FieldGroup.BANK
     )
     rows.check_version(account, version)
     plain: dict[str, Any] = {}
@@ -231,8 +231,9 @@ async def update_bank_account(
 
 
 async def remove_bank_account(ctx: RequestContext, raw_id: str, version: int) -> BankAccount:
-    account = await rows.get_row(ctx, BankAccount, raw_id, "id")
-    await rows.person_for_change(ctx, account.employee_id, "id", Action.EDIT, FieldGroup.BANK)
+    account, _ = await rows.person_row_for_change(
+        ctx, BankAccount, raw_id, Action.EDIT, FieldGroup.BANK
+    )
     if account.is_primary:
         others = await ctx.db.scalar(
             select(func.count()).where(
@@ -288,8 +289,9 @@ async def add_emergency_contact(
 async def update_emergency_contact(
     ctx: RequestContext, raw_id: str, version: int, sent: dict[str, Any]
 ) -> EmergencyContact:
-    contact = await rows.get_row(ctx, EmergencyContact, raw_id, "id")
-    await rows.person_for_change(ctx, contact.employee_id, "id", Action.EDIT, FieldGroup.EMERGENCY)
+    contact, _ = await rows.person_row_for_change(
+        ctx, EmergencyContact, raw_id, Action.EDIT, FieldGroup.EMERGENCY
+    )
     plain = {}
     if sent.get("position") is not None:
         plain["position"] = _position(sent["position"])
@@ -302,7 +304,6 @@ async def update_emergency_contact(
 async def remove_emergency_contact(
     ctx: RequestContext, raw_id: str, version: int
 ) -> EmergencyContact:
-    contact = await rows.get_row(ctx, EmergencyContact, raw_id, "id")
-    await rows.person_for_change(ctx, contact.employee_id, "id", Action.EDIT, FieldGroup.EMERGENCY)
-    await rows.delete(ctx, contact, version)
-    return contact
+    return await remove_person_row(
+        ctx, EmergencyContact, raw_id, version, Action.EDIT, FieldGroup.EMERGENCY
+    )

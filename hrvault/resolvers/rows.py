@@ -58,6 +58,19 @@ async def person_for_change(
     return employee
 
 
+P = TypeVar("P", bound=Base)
+
+
+async def person_row_for_change(
+    ctx: RequestContext, model: type[P], raw_id: str, action: Action, group: FieldGroup
+) -> tuple[P, Employee]:
+    """A row about one person (``employee_id``) and that person, once the caller may take
+    ``action`` on ``group`` for them; another tenant's or a hidden person's row is not found."""
+    row = await get_row(ctx, model, raw_id, "id")
+    person_id: uuid.UUID = getattr(row, "employee_id")  # noqa: B009 - rows about one person
+    return row, await person_for_change(ctx, person_id, "id", action, group)
+
+
 def check_version(row: Versioned, expected: int) -> None:
     if row.version != expected:
         raise Conflict(

@@ -8,19 +8,37 @@ the row, its audit record and every later copy only ever hold ciphertext.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hrvault.crypto.columns import SealedColumn
 from hrvault.errors import Conflict, bad_input
-from hrvault.models.base import Tracked
+from hrvault.models import (
+    Absence,
+    AdditionalCompensation,
+    BankAccount,
+    Compensation,
+    EmergencyContact,
+    IdentityDetails,
+    PersonalDetails,
+)
 from hrvault.resolvers import rows
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.sealed import SealedValue
+from hrvault.vocabulary import Action, FieldGroup
 
-Row = TypeVar("Row", bound=Tracked)
+Row = TypeVar(
+    "Row",
+    PersonalDetails,
+    IdentityDetails,
+    BankAccount,
+    EmergencyContact,
+    Compensation,
+    AdditionalCompensation,
+    Absence,
+)
+"""The tables with sealed values: each row is about one person (``employee_id``)."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +89,9 @@ async def create_sealed(
     values: Mapping[SealedColumn, SealedValue],
 ) -> Row:
     """Seal ``values`` into a new row (which has its id and person) and save it."""
-    row_id: uuid.UUID = getattr(row, "id")  # noqa: B009 - sealed tables are keyed by id
-    person_id: uuid.UUID = getattr(row, "employee_id")  # noqa: B009
-    for name, sealed in (await ctx.sealed.seal(values, row_id=row_id, person_id=person_id)).items():
+    for name, sealed in (
+        await ctx.sealed.seal(values, row_id=row.id, person_id=row.employee_id)
+    ).items():
         setattr(row, name, sealed)
     return await rows.create(ctx, row)
 
@@ -89,7 +107,19 @@ async def update_sealed(
     if version is None:
         raise Conflict("these details exist already: pass their version to change them")
     rows.check_version(row, version)
-    row_id: uuid.UUID = getattr(row, "id")  # noqa: B009
-    person_id: uuid.UUID = getattr(row, "employee_id")  # noqa: B009
-    sealed = await ctx.sealed.seal(values, row_id=row_id, person_id=person_id)
+    sealed = await ctx.sealed.seal(values, row_id=row.id, person_id=row.employee_id)
     return await rows.update(ctx, row, version, {**(plain or {}), **sealed})
+
+
+async def remove_person_row(
+    ctx: RequestContext,
+    model: type[Row],
+    raw_id: str,
+    version: int,
+    action: Action,
+    group: FieldGroup,
+) -> Row:
+    """Delete a row about one person, if the caller may and saw its current version."""
+    row, _ = await rows.person_row_for_change(ctx, model, raw_id, action, group)
+    await rows.delete(ctx, row, version)
+    return row
