@@ -132,7 +132,9 @@ async def set_identity_details(
     elif number is not ...:
         national_id = identifiers.national_id(country, number, "nationalId")
         digest = await ctx.sealed.blind_index(c.NATIONAL_ID_INDEX, national_id.index_value)
-        await _check_unused(ctx, IdentityDetails.national_id_index, digest, employee, "nationalId")
+        holder = await _holder_of(ctx, IdentityDetails.national_id_index, digest)
+        if holder not in (None, employee.id):
+            raise bad_input("nationalId", "is already recorded for another employee")
         values.update(
             {c.NATIONAL_ID: national_id.number, c.NATIONAL_ID_COUNTRY: national_id.country}
         )
@@ -143,18 +145,22 @@ async def set_identity_details(
     return await update_sealed(ctx, row, version, values, plain)
 
 
-async def _check_unused(
-    ctx: RequestContext, index: Any, digest: bytes, employee: Employee, field: str
-) -> None:
-    """Uniqueness answered before the constraint would, with a clear message."""
-    owner = index.class_
-    clash = await ctx.db.scalar(
-        select(owner.employee_id).where(owner.tenant_id == ctx.tenant_id, index == digest)
+async def _holder_of(ctx: RequestContext, index: Any, digest: bytes) -> uuid.UUID | None:
+    """Who holds this blind-index digest (national id or IBAN) in the tenant, if anyone:
+    uniqueness is answered before the constraint would, with a clear message."""
+    holder: uuid.UUID | None = await ctx.db.scalar(
+        select(index.class_.employee_id).where(
+            index.class_.tenant_id == ctx.tenant_id, index == digest
+        )
     )
-    if clash is not None and clash != employee.id:
-        raise bad_input(field, "is already recorded for another employee")
-    if clash is not None and owner is BankAccount:
-        raise bad_input(field, "is already one of this employee's accounts")
+    return holder
+
+
+def _check_iban_free(holder: uuid.UUID | None, employee: Employee) -> None:
+    if holder == employee.id:
+        raise bad_input("iban", "is already one of this employee's accounts")
+    if holder is not None:
+        raise bad_input("iban", "is already recorded for another employee")
 
 
 _BANK_SPECS = {
@@ -193,7 +199,7 @@ async def add_bank_account(
     if count and count >= MAX_BANK_ACCOUNTS:
         raise bad_input("employeeId", f"a person may have at most {MAX_BANK_ACCOUNTS} accounts")
     digest = await ctx.sealed.blind_index(c.IBAN_INDEX, iban)
-    await _check_unused(ctx, BankAccount.iban_index, digest, employee, "iban")
+    _check_iban_free(await _holder_of(ctx, BankAccount.iban_index, digest), employee)
     is_primary = wants_primary or not count
     if is_primary and count:
         await _clear_primary(ctx, employee.id)
@@ -222,7 +228,7 @@ async def update_bank_account(
         iban = identifiers.iban(sent["iban"], "iban")
         digest = await ctx.sealed.blind_index(c.IBAN_INDEX, iban)
         if digest != account.iban_index:
-            await _check_unused(ctx, BankAccount.iban_index, digest, employee, "iban")
+            _check_iban_free(await _holder_of(ctx, BankAccount.iban_index, digest), employee)
         values[c.IBAN] = iban
         plain["iban_index"] = digest
     elif "iban" in sent:
