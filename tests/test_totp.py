@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.auth import code_throttle
 from hrvault.auth.seed_sealing import SealedSeedError, SeedOwner, TotpSeedSealer
 from hrvault.config import Secret
 from tests.support import PASSWORD, Api, TenantFactory, error_codes
@@ -184,3 +185,25 @@ def test_a_sealed_seed_opens_only_for_its_owner_and_hides_its_key() -> None:
     with pytest.raises(SealedSeedError):
         TotpSeedSealer(bytes(32)).open(sealed, owner)
     assert "0102" not in repr(sealer)
+
+
+WINDOW_START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+NOW = WINDOW_START + timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("failures", "blocked_until"),
+    [
+        (4, None),
+        (5, NOW + timedelta(seconds=2)),
+        (6, NOW + timedelta(seconds=4)),
+        (10, NOW + timedelta(seconds=64)),
+        (16, NOW + timedelta(hours=1)),  # 4096 s, cut to the longest wait
+        (99, NOW + timedelta(hours=1)),
+        (100, WINDOW_START + timedelta(hours=1)),  # the hour's limit: until the hour is over
+    ],
+)
+def test_wrong_codes_wait_twice_as_long_after_five_and_100_close_the_hour(
+    failures: int, blocked_until: datetime | None
+) -> None:
+    assert code_throttle.blocked_until(failures, WINDOW_START, NOW) == blocked_until
