@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hrvault.auth import code_throttle
-from hrvault.auth.seed_sealing import SealedSeedError, SeedOwner, TotpSeedSealer
+from hrvault.auth.seed_sealing import PlatformSeedSealer, SealedSeedError, SeedOwner
 from hrvault.config import Secret
 from tests.support import PASSWORD, Api, TenantFactory, error_codes
 
@@ -54,8 +54,8 @@ async def test_a_required_role_may_only_enrol_and_gets_ten_strong_recovery_codes
         stored = (
             await conn.execute(
                 text(
-                    "SELECT c.sealed_seed, r.code_hash FROM totp_credentials c"
-                    " JOIN recovery_codes r USING (tenant_id, user_id) WHERE c.tenant_id = :t"
+                    "SELECT c.seed_sealed, r.code_hash FROM totp_credentials c JOIN recovery_codes r"
+                    " ON r.tenant_id = c.tenant_id AND r.user_id = c.id WHERE c.tenant_id = :t"
                 ),
                 {"t": tenant.id},
             )
@@ -174,16 +174,18 @@ async def test_disabling_needs_a_fresh_step_up_and_ends_other_sessions(
     assert records["auditLog"]["edges"]
 
 
-def test_a_sealed_seed_opens_only_for_its_owner_and_hides_its_key() -> None:
-    sealer = TotpSeedSealer(bytes(range(32)))
-    owner = SeedOwner(uuid.uuid4(), uuid.uuid4())
+def test_a_platform_sealed_seed_opens_only_for_its_owner_and_hides_its_key() -> None:
+    sealer = PlatformSeedSealer(bytes(range(32)))
+    owner = SeedOwner(None, uuid.uuid4())
     sealed = sealer.seal(Secret("JBSWY3DPEHPK3PXP"), owner)
     assert b"JBSWY3DPEHPK3PXP" not in sealed
     assert sealer.open(sealed, owner).reveal() == "JBSWY3DPEHPK3PXP"
     with pytest.raises(SealedSeedError):
         sealer.open(sealed, SeedOwner(owner.tenant_id, uuid.uuid4()))
     with pytest.raises(SealedSeedError):
-        TotpSeedSealer(bytes(32)).open(sealed, owner)
+        sealer.open(sealed, SeedOwner(uuid.uuid4(), owner.account_id))  # not a user's seed
+    with pytest.raises(SealedSeedError):
+        PlatformSeedSealer(bytes(32)).open(sealed, owner)
     assert "0102" not in repr(sealer)
 
 

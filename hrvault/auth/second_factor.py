@@ -4,7 +4,8 @@ One code is accepted at most once: the last accepted time step is advanced by a 
 conditional UPDATE (``... WHERE last_step < :step``), so of two concurrent requests with
 the same code the second waits for the first's row lock, re-reads the row, and matches
 nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Wrong
-codes count against the account and the client address (see ``throttle``).
+codes count against the account and the client address (see ``code_throttle``).
+Seeds are sealed by ``SeedSealing``.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import ColumnElement, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hrvault.auth import code_throttle as throttle
 from hrvault.auth import totp
-from hrvault.auth.seed_sealing import SeedOwner, TotpSeedSealer
+from hrvault.auth.seed_sealing import SealedSeedError, SeedKey, SeedOwner, SeedSealing
 from hrvault.config import Secret
-from hrvault.errors import Conflict, InvalidCode
+from hrvault.errors import Conflict, DataIntegrity, InvalidCode
 from hrvault.models import RecoveryCode, SupportStaff, TotpCredential
 
 _ADVANCE_USER = text(
     "UPDATE totp_credentials SET last_step = :step, confirmed_at = COALESCE(confirmed_at, :now)"
-    " WHERE tenant_id = :realm AND user_id = :account"
+    " WHERE tenant_id = :realm AND id = :account"
     " AND (confirmed_at IS NOT NULL) = :confirmed"
     " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
 )
@@ -37,6 +38,33 @@ _ADVANCE_STAFF = text(
 )
 
 
+async def forget_second_factor(db: AsyncSession, owner: SeedOwner) -> None:
+    """Remove the seed and the recovery codes (disable or reset): the next login enrols."""
+    if owner.tenant_id is None:
+        await db.execute(
+            update(SupportStaff)
+            .where(SupportStaff.id == owner.account_id)
+            .values(sealed_seed=None, totp_confirmed_at=None, last_step=None)
+        )
+        return
+    await db.execute(
+        delete(TotpCredential).where(
+            TotpCredential.tenant_id == owner.tenant_id, TotpCredential.id == owner.account_id
+        )
+    )
+    await db.execute(
+        delete(RecoveryCode).where(
+            RecoveryCode.tenant_id == owner.tenant_id, RecoveryCode.user_id == owner.account_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _StoredSeed:
+    sealed: bytes
+    key: SeedKey
+
+
 @dataclass(frozen=True)
 class SecondFactor:
     """The second factor of one account, checked inside the request's transaction."""
@@ -44,7 +72,7 @@ class SecondFactor:
     db: AsyncSession
     sessions: async_sessionmaker[AsyncSession]
     """For counting failures in a transaction that survives the refused request."""
-    sealer: TotpSeedSealer
+    seeds: SeedSealing
     owner: SeedOwner
     client_ip: str | None
 
@@ -52,28 +80,34 @@ class SecondFactor:
     def is_staff(self) -> bool:
         return self.owner.tenant_id is None
 
-    async def _sealed_seed(self, *, confirmed: bool) -> bytes | None:
+    async def _stored_seed(self, *, confirmed: bool) -> _StoredSeed | None:
         if self.is_staff:
             staff = await self.db.get(SupportStaff, self.owner.account_id)
-            if staff is None or (staff.totp_confirmed_at is not None) != confirmed:
+            if staff is None or staff.sealed_seed is None:
                 return None
-            return staff.sealed_seed
+            if (staff.totp_confirmed_at is not None) != confirmed:
+                return None
+            return _StoredSeed(staff.sealed_seed, SeedKey.PLATFORM)
         credential = await self.db.get(
             TotpCredential, (self.owner.tenant_id, self.owner.account_id)
         )
         if credential is None or (credential.confirmed_at is not None) != confirmed:
             return None
-        return credential.sealed_seed
+        if credential.seed_sealed is not None:
+            return _StoredSeed(credential.seed_sealed, SeedKey.TENANT)
+        if credential.platform_sealed_seed is not None:
+            return _StoredSeed(credential.platform_sealed_seed, SeedKey.PLATFORM)
+        return None
 
     async def is_enrolled(self) -> bool:
-        return await self._sealed_seed(confirmed=True) is not None
+        return await self._stored_seed(confirmed=True) is not None
 
     async def start_enrollment(self, account_name: str, now: datetime) -> totp.Enrollment:
         """A fresh seed, sealed; it only counts once a code from it is confirmed."""
         if await self.is_enrolled():
             raise Conflict("TOTP is already enrolled; disable it first to enrol again")
         seed = totp.new_seed()
-        sealed = self.sealer.seal(seed, self.owner)
+        sealed = await self.seeds.seal(self.db, seed, self.owner)
         if self.is_staff:
             await self.db.execute(
                 update(SupportStaff)
@@ -81,17 +115,12 @@ class SecondFactor:
                 .values(sealed_seed=sealed, last_step=None)
             )
         else:
-            await self.db.execute(
-                delete(TotpCredential).where(
-                    TotpCredential.tenant_id == self.owner.tenant_id,
-                    TotpCredential.user_id == self.owner.account_id,
-                )
-            )
+            await forget_second_factor(self.db, self.owner)
             self.db.add(
                 TotpCredential(
                     tenant_id=self.owner.tenant_id,
-                    user_id=self.owner.account_id,
-                    sealed_seed=sealed,
+                    id=self.owner.account_id,
+                    seed_sealed=sealed,
                     created_at=now,
                 )
             )
@@ -125,22 +154,17 @@ class SecondFactor:
         self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
     ) -> bool:
         if allow_recovery and totp.looks_like_recovery_code(code):
-            spent = await self.db.execute(
-                update(RecoveryCode)
-                .where(
-                    RecoveryCode.tenant_id == self.owner.tenant_id,
-                    RecoveryCode.user_id == self.owner.account_id,
-                    RecoveryCode.code_hash == totp.recovery_digest(code),
-                    RecoveryCode.used_at.is_(None),
-                )
-                .values(used_at=now)
-                .returning(RecoveryCode.id)
-            )
-            return spent.first() is not None
-        sealed = await self._sealed_seed(confirmed=confirmed)
-        if sealed is None:
+            return await self._spend_recovery_code(code, now)
+        stored = await self._stored_seed(confirmed=confirmed)
+        if stored is None:
             return False
-        step = totp.matching_step(self.sealer.open(sealed, self.owner), code, now)
+        try:
+            seed = await self.seeds.open(self.db, stored.sealed, self.owner, stored.key)
+        except SealedSeedError:
+            raise DataIntegrity(
+                "the stored TOTP seed does not open; an administrator can reset TOTP"
+            ) from None
+        step = totp.matching_step(seed, code, now)
         if step is None:
             return False
         advanced = await self.db.execute(
@@ -153,15 +177,49 @@ class SecondFactor:
                 "confirmed": confirmed,
             },
         )
-        return advanced.first() is not None
+        if advanced.first() is None:
+            return False
+        if stored.key is not self.owner.seed_key:
+            await self._move_under_tenant_key(seed, stored.sealed)
+        return True
 
-    async def _replace_recovery_codes(self) -> list[Secret]:
+    async def _move_under_tenant_key(self, seed: Secret, platform_sealed: bytes) -> None:
+        """A user's seed enrolled before seeds moved under the tenant key: re-sealed once,
+        as soon as a code from it was accepted (so what is re-sealed is the real seed)."""
         await self.db.execute(
-            delete(RecoveryCode).where(
-                RecoveryCode.tenant_id == self.owner.tenant_id,
-                RecoveryCode.user_id == self.owner.account_id,
+            update(TotpCredential)
+            .where(
+                TotpCredential.tenant_id == self.owner.tenant_id,
+                TotpCredential.id == self.owner.account_id,
+                TotpCredential.platform_sealed_seed == platform_sealed,
+            )
+            .values(
+                seed_sealed=await self.seeds.seal(self.db, seed, self.owner),
+                platform_sealed_seed=None,
             )
         )
+
+    def _own_recovery_codes(self) -> tuple[ColumnElement[bool], ...]:
+        return (
+            RecoveryCode.tenant_id == self.owner.tenant_id,
+            RecoveryCode.user_id == self.owner.account_id,
+        )
+
+    async def _spend_recovery_code(self, code: str, now: datetime) -> bool:
+        spent = await self.db.execute(
+            update(RecoveryCode)
+            .where(
+                *self._own_recovery_codes(),
+                RecoveryCode.code_hash == totp.recovery_digest(code),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=now)
+            .returning(RecoveryCode.id)
+        )
+        return spent.first() is not None
+
+    async def _replace_recovery_codes(self) -> list[Secret]:
+        await self.db.execute(delete(RecoveryCode).where(*self._own_recovery_codes()))
         codes = totp.new_recovery_codes()
         self.db.add_all(
             RecoveryCode(
@@ -177,28 +235,4 @@ class SecondFactor:
 
     async def remove(self) -> None:
         """Forget the seed and the recovery codes (disable or reset)."""
-        if self.is_staff:
-            await self.db.execute(
-                update(SupportStaff)
-                .where(SupportStaff.id == self.owner.account_id)
-                .values(sealed_seed=None, totp_confirmed_at=None, last_step=None)
-            )
-            return
-        for model in (TotpCredential, RecoveryCode):
-            await self.db.execute(
-                delete(model).where(
-                    model.tenant_id == self.owner.tenant_id,
-                    model.user_id == self.owner.account_id,
-                )
-            )
-
-
-async def unused_recovery_codes(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    rows = await db.scalars(
-        select(RecoveryCode.id).where(
-            RecoveryCode.tenant_id == tenant_id,
-            RecoveryCode.user_id == user_id,
-            RecoveryCode.used_at.is_(None),
-        )
-    )
-    return len(rows.all())
+        await forget_second_factor(self.db, self.owner)

@@ -130,3 +130,6 @@ async def unregistered_sealed_columns(
 
 SEALED_COLUMNS = SealedColumnRegistry()
 """Every sealed column of hrvault; each new one is declared right below this line."""
+
+TOTP_SEED = SEALED_COLUMNS.register("totp_credentials", "seed_sealed")
+"""A tenant user's TOTP seed, under the tenant data key; the row's id is the user's id."""

@@ -16,7 +16,7 @@ from hrvault.audit.records import Origin
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth.partner_tokens import TokenHasher
 from hrvault.auth.principal import Principal, SessionStage
-from hrvault.auth.seed_sealing import TotpSeedSealer
+from hrvault.auth.seed_sealing import SeedSealing
 from hrvault.auth.staff import StaffCaller
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
@@ -46,7 +46,7 @@ class RequestContext:
     audit_keys: PublicAuditKey
     throttle: CredentialThrottle
     token_hasher: TokenHasher
-    seeds: TotpSeedSealer
+    seeds: SeedSealing
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
