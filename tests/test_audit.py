@@ -327,8 +327,8 @@ class Examples:
         )
 
 
-# A staff login belongs to no tenant, so it has no place in any tenant's chain; its
-# session and what follows it are checked in tests/test_support_access.py.
+# A staff login belongs to no tenant, so it has no place in any tenant's chain: it is in
+# the staff audit log (tests/test_staff_totp.py), what follows in tests/test_support_access.py.
 PLATFORM_MUTATIONS = {"staffLogin"}
 MUTATIONS = sorted(
     set(build_schema()._schema.mutation_type.fields) - PLATFORM_MUTATIONS  # type: ignore[union-attr]

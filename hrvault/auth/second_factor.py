@@ -5,7 +5,10 @@ conditional UPDATE (``... WHERE last_step < :step``), so of two concurrent reque
 the same code the second waits for the first's row lock, re-reads the row, and matches
 nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Wrong
 codes count against the account and the client address (see ``code_throttle``).
-Seeds are sealed by ``SeedSealing``.
+
+Only where things are stored differs: a user's seed and codes in ``totp_credentials``
+and ``recovery_codes`` (tenant tables), a staff member's in ``support_staff`` and
+``staff_recovery_codes`` (platform tables). Seeds are sealed by ``SeedSealing``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, text, update
+from sqlalchemy import ColumnElement, and_, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hrvault.auth import code_throttle as throttle
@@ -22,7 +25,7 @@ from hrvault.auth import totp
 from hrvault.auth.seed_sealing import SealedSeedError, SeedKey, SeedOwner, SeedSealing
 from hrvault.config import Secret
 from hrvault.errors import Conflict, DataIntegrity, InvalidCode
-from hrvault.models import RecoveryCode, SupportStaff, TotpCredential
+from hrvault.models import RecoveryCode, StaffRecoveryCode, SupportStaff, TotpCredential
 
 _ADVANCE_USER = text(
     "UPDATE totp_credentials SET last_step = :step, confirmed_at = COALESCE(confirmed_at, :now)"
@@ -37,9 +40,30 @@ _ADVANCE_STAFF = text(
     " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
 )
 
+RecoveryCodeRow = RecoveryCode | StaffRecoveryCode
+
+
+def _recovery_codes(owner: SeedOwner) -> tuple[type[RecoveryCodeRow], ColumnElement[bool]]:
+    """The table of the owner's recovery codes, and the condition that selects theirs."""
+    if owner.tenant_id is None:
+        return StaffRecoveryCode, StaffRecoveryCode.staff_id == owner.account_id
+    return RecoveryCode, and_(
+        RecoveryCode.tenant_id == owner.tenant_id, RecoveryCode.user_id == owner.account_id
+    )
+
+
+def _recovery_code_row(owner: SeedOwner, digest: bytes) -> RecoveryCodeRow:
+    if owner.tenant_id is None:
+        return StaffRecoveryCode(id=uuid.uuid4(), staff_id=owner.account_id, code_hash=digest)
+    return RecoveryCode(
+        id=uuid.uuid4(), tenant_id=owner.tenant_id, user_id=owner.account_id, code_hash=digest
+    )
+
 
 async def forget_second_factor(db: AsyncSession, owner: SeedOwner) -> None:
     """Remove the seed and the recovery codes (disable or reset): the next login enrols."""
+    model, theirs = _recovery_codes(owner)
+    await db.execute(delete(model).where(theirs))
     if owner.tenant_id is None:
         await db.execute(
             update(SupportStaff)
@@ -50,11 +74,6 @@ async def forget_second_factor(db: AsyncSession, owner: SeedOwner) -> None:
     await db.execute(
         delete(TotpCredential).where(
             TotpCredential.tenant_id == owner.tenant_id, TotpCredential.id == owner.account_id
-        )
-    )
-    await db.execute(
-        delete(RecoveryCode).where(
-            RecoveryCode.tenant_id == owner.tenant_id, RecoveryCode.user_id == owner.account_id
         )
     )
 
@@ -130,13 +149,11 @@ class SecondFactor:
     async def confirm_enrollment(self, code: str, now: datetime) -> list[Secret]:
         """Activate the pending seed with one of its codes; returns new recovery codes."""
         await self._check(code, now, confirmed=False, allow_recovery=False)
-        if self.is_staff:
-            return []
         return await self._replace_recovery_codes()
 
     async def verify(self, code: str, now: datetime) -> None:
         """Accept a current TOTP code or an unused recovery code once; raise otherwise."""
-        await self._check(code, now, confirmed=True, allow_recovery=not self.is_staff)
+        await self._check(code, now, confirmed=True, allow_recovery=True)
 
     async def _check(
         self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
@@ -199,36 +216,22 @@ class SecondFactor:
             )
         )
 
-    def _own_recovery_codes(self) -> tuple[ColumnElement[bool], ...]:
-        return (
-            RecoveryCode.tenant_id == self.owner.tenant_id,
-            RecoveryCode.user_id == self.owner.account_id,
-        )
-
     async def _spend_recovery_code(self, code: str, now: datetime) -> bool:
+        model, theirs = _recovery_codes(self.owner)
         spent = await self.db.execute(
-            update(RecoveryCode)
-            .where(
-                *self._own_recovery_codes(),
-                RecoveryCode.code_hash == totp.recovery_digest(code),
-                RecoveryCode.used_at.is_(None),
-            )
+            update(model)
+            .where(theirs, model.code_hash == totp.recovery_digest(code), model.used_at.is_(None))
             .values(used_at=now)
-            .returning(RecoveryCode.id)
+            .returning(model.id)
         )
         return spent.first() is not None
 
     async def _replace_recovery_codes(self) -> list[Secret]:
-        await self.db.execute(delete(RecoveryCode).where(*self._own_recovery_codes()))
+        model, theirs = _recovery_codes(self.owner)
+        await self.db.execute(delete(model).where(theirs))
         codes = totp.new_recovery_codes()
         self.db.add_all(
-            RecoveryCode(
-                id=uuid.uuid4(),
-                tenant_id=self.owner.tenant_id,
-                user_id=self.owner.account_id,
-                code_hash=totp.recovery_digest(code.reveal()),
-            )
-            for code in codes
+            _recovery_code_row(self.owner, totp.recovery_digest(code.reveal())) for code in codes
         )
         await self.db.flush()
         return codes

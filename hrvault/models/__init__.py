@@ -8,7 +8,13 @@ from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
 from hrvault.models.partner import Integration, IntegrationAccess, PartnerToken, TransferBasis
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
-from hrvault.models.support import StaffSession, SupportGrant, SupportStaff
+from hrvault.models.support import (
+    StaffAuditRecord,
+    StaffRecoveryCode,
+    StaffSession,
+    SupportGrant,
+    SupportStaff,
+)
 from hrvault.models.tenant import Tenant
 from hrvault.models.throttle import CredentialBucket
 from hrvault.models.totp import RecoveryCode, TotpCredential
@@ -39,6 +45,8 @@ __all__ = [
     "RoleAbility",
     "RoleGrant",
     "Session",
+    "StaffAuditRecord",
+    "StaffRecoveryCode",
     "StaffSession",
     "SupportGrant",
     "SupportStaff",

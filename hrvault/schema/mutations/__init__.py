@@ -14,6 +14,7 @@ from hrvault.schema.mutations.admin import AdminMutations
 from hrvault.schema.mutations.auth import SessionMutations
 from hrvault.schema.mutations.org import OrganisationMutations
 from hrvault.schema.mutations.people import PeopleMutations
+from hrvault.schema.mutations.staff import StaffMutations
 from hrvault.schema.mutations.support import SupportMutations
 from hrvault.schema.mutations.totp import TotpMutations
 
@@ -22,6 +23,7 @@ from hrvault.schema.mutations.totp import TotpMutations
 class Mutation(
     SessionMutations,
     TotpMutations,
+    StaffMutations,
     PeopleMutations,
     OrganisationMutations,
     AbsenceMutations,
