@@ -302,9 +302,20 @@ class Examples:
             "approveSupportRequest",
             "declineSupportRequest",
             "activateSupportGrant",
+            "staffLogout",
+            "staffLogoutEverywhere",
         ):
             return None
         staff = await staff_session(api, self.tenants)
+        if name in ("staffLogout", "staffLogoutEverywhere"):  # recorded while under a grant
+            grant = (await api.data(self.GRANT, token=t.token))["createSupportGrant"]["id"]
+            await api.data(
+                "mutation($t: String!, $g: ID!) { activateSupportGrant(tenant: $t, grantId: $g)"
+                " { id } }",
+                {"t": t.slug, "g": grant},
+                token=staff.token,
+            )
+            return f"mutation {{ {name} }}", {}, staff.token
         request = (
             'mutation($t: String!) { requestSupportAccess(tenant: $t, input: {reason: "Help"})'
             " { id } }"

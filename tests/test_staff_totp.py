@@ -170,7 +170,8 @@ async def test_every_staff_account_event_is_in_the_append_only_staff_log(
     account = f"staff/{email}"
     first = await api.data(STAFF_LOGIN, {"e": email, "p": PASSWORD})
     enrolled = await api.enrol(first["staffLogin"]["token"], account)
-    await api.step_up(enrolled["token"], account)
+    token = await api.step_up(enrolled["token"], account)
+    await api.data("mutation { staffLogout }", token=token)
     staff_id = uuid.UUID(made["id"])
     records = await _staff_rows(
         owner_engine,
@@ -184,6 +185,7 @@ async def test_every_staff_account_event_is_in_the_append_only_staff_log(
         ("totp_enrollment_started", "support", "Ada Agent"),
         ("totp_enrolled", "support", "Ada Agent"),
         ("step_up", "support", "Ada Agent"),
+        ("logout", "support", "Ada Agent"),
     ]
     assert all(r.request_id for r in records[1:])
     async with session_factory(app_engine)() as db:

@@ -208,6 +208,15 @@ async def activate_grant(
     )
 
 
+async def end_staff_session(db: AsyncSession, caller: StaffCaller, *, now: datetime) -> None:
+    """Revoke this session: its token is refused from the next request on."""
+    await db.execute(
+        update(StaffSession)
+        .where(StaffSession.id == caller.session_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 async def end_all_staff_sessions(db: AsyncSession, staff_id: uuid.UUID, *, now: datetime) -> int:
     """Revoke every open session of the staff member; returns how many were open."""
     result = await db.execute(

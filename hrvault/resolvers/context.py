@@ -84,6 +84,12 @@ class RequestContext:
             raise Unauthenticated("authentication required")
         return caller
 
+    def require_staff_session(self) -> StaffCaller:
+        """A support staff session at any stage, with or without a grant (logging out)."""
+        if self.staff is None:
+            raise self.auth_failure or Unauthenticated("this needs a support staff session")
+        return self.staff
+
     def require_staff(self) -> StaffCaller:
         if self.staff is None:
             raise Unauthenticated("this needs a support staff session")
