@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
 from hrvault.auth.partner_tokens import load_or_create_token_hasher
-from hrvault.auth.seed_sealing import load_or_create_sealer
+from hrvault.auth.seed_sealing import SeedSealing, load_or_create_sealer
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
@@ -88,7 +88,7 @@ def create_app(
         audit_keys=signer.public(),
         throttle=throttle,
         token_hasher=load_or_create_token_hasher(settings.token_key_path),
-        seeds=load_or_create_sealer(settings.seed_key_path),
+        seeds=SeedSealing(load_or_create_sealer(settings.seed_key_path), keyring),
         keyring=keyring,
     )
 

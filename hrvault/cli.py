@@ -1,4 +1,5 @@
-"""``hrvault`` command line: serve, migrate, demo, tenant, user and key administration.
+"""``hrvault`` command line: serve, migrate, demo, tenant, user, staff and key
+administration.
 
 Every command accepts ``--json`` and then prints exactly one JSON object on stdout (the
 scripting contract for operators); without it, it prints text for people.
@@ -23,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.audit.signing import SigningKeyError
 from hrvault.audit.system import record_system, user_created
-from hrvault.auth.staff import create_staff
 from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
 from hrvault.commands.audit import register as register_audit
@@ -36,6 +36,7 @@ from hrvault.commands.common import (
     with_keys,
 )
 from hrvault.commands.keys import register as register_keys
+from hrvault.commands.staff import register as register_staff
 from hrvault.commands.tenants import register as register_tenants
 from hrvault.config import ConfigError, Secret, Settings, check_can_serve, load_settings
 from hrvault.crypto.errors import CryptoError, MasterKeyError
@@ -200,24 +201,6 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     emit(args, {"schema": sdl}, sdl)
 
 
-def cmd_staff_create(args: argparse.Namespace, settings: Settings) -> None:
-    """Support staff exist only through this command: no API creates them."""
-    if not args.password_stdin:
-        raise CommandError("pass the password on standard input with --password-stdin")
-    password = Secret(sys.stdin.readline().rstrip("\r\n"))
-    urls = resolve_database(settings)
-    now = SystemClock().now()
-    staff = in_transaction(
-        urls,
-        lambda db: create_staff(db, email=args.email, name=args.name, password=password, now=now),
-    )
-    emit(
-        args,
-        {"id": str(staff.id), "email": staff.email, "name": staff.display_name},
-        f"created support staff {staff.email} (id {staff.id}); TOTP enrolment at first login",
-    )
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrvault", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -253,14 +236,9 @@ def _parser() -> argparse.ArgumentParser:
     create_user_cmd.add_argument(
         "--role", action="append", default=[], help="role name, e.g. Owner (repeatable)"
     )
-    staff = commands.add_parser("staff", help="the vendor's support staff")
-    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
-    create_staff_cmd = command("create", cmd_staff_create, "create a staff member", staff_commands)
-    create_staff_cmd.add_argument("--email", required=True)
-    create_staff_cmd.add_argument("--name", required=True)
-    create_staff_cmd.add_argument("--password-stdin", action="store_true")
     register_audit(commands, command)
     register_keys(commands, command)
+    register_staff(commands, command)
     return parser
 
 

@@ -117,7 +117,8 @@ class Settings:
     partner_sweep_interval: int = 3600
     """Seconds between sweeps that revoke idle partner tokens (0: only on use)."""
     totp_seed_key_file: Path | None = None
-    """Platform secret sealing TOTP seeds; default ``<data dir>/totp-seed-key``."""
+    """Platform secret sealing staff TOTP seeds (and users' seeds enrolled before they moved
+    under the tenant key); default ``<data dir>/totp-seed-key``."""
 
     @property
     def is_production(self) -> bool:

@@ -436,6 +436,8 @@ class StaffLogin:
     token: str
     staff_id: uuid.UUID
     account: str
+    email: str
+    recovery_codes: tuple[str, ...]
 
 
 async def staff_session(api: Api, tenants: TenantFactory) -> StaffLogin:
@@ -455,4 +457,5 @@ async def staff_session(api: Api, tenants: TenantFactory) -> StaffLogin:
     assert data["staffLogin"]["nextStep"] == "ENROL_ONLY"
     account = f"staff/{email}"
     enrolled = await api.enrol(data["staffLogin"]["token"], account)
-    return StaffLogin(enrolled["token"], staff.id, account)
+    codes = tuple(enrolled["recoveryCodes"])
+    return StaffLogin(enrolled["token"], staff.id, account, email, codes)

@@ -315,9 +315,20 @@ class Examples:
             "approveSupportRequest",
             "declineSupportRequest",
             "activateSupportGrant",
+            "staffLogout",
+            "staffLogoutEverywhere",
         ):
             return None
         staff = await staff_session(api, self.tenants)
+        if name in ("staffLogout", "staffLogoutEverywhere"):  # recorded while under a grant
+            grant = (await api.data(self.GRANT, token=t.token))["createSupportGrant"]["id"]
+            await api.data(
+                "mutation($t: String!, $g: ID!) { activateSupportGrant(tenant: $t, grantId: $g)"
+                " { id } }",
+                {"t": t.slug, "g": grant},
+                token=staff.token,
+            )
+            return f"mutation {{ {name} }}", {}, staff.token
         request = (
             'mutation($t: String!) { requestSupportAccess(tenant: $t, input: {reason: "Help"})'
             " { id } }"
@@ -340,8 +351,8 @@ class Examples:
         )
 
 
-# A staff login belongs to no tenant, so it has no place in any tenant's chain; its
-# session and what follows it are checked in tests/test_support_access.py.
+# A staff login belongs to no tenant, so it has no place in any tenant's chain: it is in
+# the staff audit log (tests/test_staff_totp.py), what follows in tests/test_support_access.py.
 PLATFORM_MUTATIONS = {"staffLogin"}
 MUTATIONS = sorted(
     set(build_schema()._schema.mutation_type.fields) - PLATFORM_MUTATIONS  # type: ignore[union-attr]

@@ -3,7 +3,7 @@ scope, with a fresh TOTP step-up, and everything they do lands in the tenant's l
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.support import Api, StaffLogin, TenantFactory, TenantHandle, error_codes, staff_session
@@ -215,3 +215,38 @@ async def test_staff_reads_and_writes_are_in_the_tenant_log(
     assert {"actor": {"kind": "support", "id": str(staff.staff_id)}, "operation": "Rename"} in [
         e["node"] for e in log["auditLog"]["edges"]
     ]
+
+
+async def test_a_declined_request_opens_nothing(api: Api, tenants: TenantFactory) -> None:
+    tenant = await tenants.create(employees=1)
+    staff = await staff_session(api, tenants)
+    ask = (
+        'mutation($t: String!) { requestSupportAccess(tenant: $t, input: {reason: "Bug"}) { id } }'
+    )
+    asked = (await api.data(ask, {"t": tenant.slug}, token=staff.token))["requestSupportAccess"]
+    await tenants.step_up(tenant)
+    decline = "mutation($g: ID!) { declineSupportRequest(id: $g) { state } }"
+    declined = await api.data(decline, {"g": asked["id"]}, token=tenant.token)
+    assert declined["declineSupportRequest"]["state"] == "DECLINED"
+    refused = await api.gql(ACTIVATE, {"t": tenant.slug, "g": asked["id"]}, token=staff.token)
+    assert refused["errors"][0]["extensions"] == {"code": "FORBIDDEN", "supportGrant": "declined"}
+    assert error_codes(await api.gql(PEOPLE, token=staff.token)) == ["UNAUTHENTICATED"]
+
+
+async def test_a_grant_lasts_four_hours_unless_told_and_never_over_72(
+    api: Api, tenants: TenantFactory
+) -> None:
+    tenant = await tenants.create(employees=1)
+    await tenants.step_up(tenant)
+    create = "mutation($i: SupportAccessInput!) { createSupportGrant(input: $i) { id expiresAt } }"
+    made = await api.data(create, {"i": {"reason": "Slow export"}}, token=tenant.token)
+    expires = datetime.fromisoformat(made["createSupportGrant"]["expiresAt"])
+    assert expires == api.clock.now() + timedelta(hours=4)
+    for hours in (73, 0, -1):
+        refused = await api.gql(
+            create, {"i": {"reason": "Too long", "hours": hours}}, token=tenant.token
+        )
+        assert error_codes(refused) == ["BAD_USER_INPUT"], hours
+    longest = await api.data(create, {"i": {"reason": "Audit", "hours": 72}}, token=tenant.token)
+    longest_expiry = datetime.fromisoformat(longest["createSupportGrant"]["expiresAt"])
+    assert longest_expiry == api.clock.now() + timedelta(hours=72)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hrvault.auth.seed_sealing import SealedSeedError, SeedOwner, TotpSeedSealer
+from hrvault.auth import code_throttle
+from hrvault.auth.seed_sealing import PlatformSeedSealer, SealedSeedError, SeedOwner
 from hrvault.config import Secret
 from tests.support import PASSWORD, Api, TenantFactory, error_codes
 
@@ -53,8 +54,8 @@ async def test_a_required_role_may_only_enrol_and_gets_ten_strong_recovery_codes
         stored = (
             await conn.execute(
                 text(
-                    "SELECT c.sealed_seed, r.code_hash FROM totp_credentials c"
-                    " JOIN recovery_codes r USING (tenant_id, user_id) WHERE c.tenant_id = :t"
+                    "SELECT c.seed_sealed, r.code_hash FROM totp_credentials c JOIN recovery_codes r"
+                    " ON r.tenant_id = c.tenant_id AND r.user_id = c.id WHERE c.tenant_id = :t"
                 ),
                 {"t": tenant.id},
             )
@@ -173,14 +174,38 @@ async def test_disabling_needs_a_fresh_step_up_and_ends_other_sessions(
     assert records["auditLog"]["edges"]
 
 
-def test_a_sealed_seed_opens_only_for_its_owner_and_hides_its_key() -> None:
-    sealer = TotpSeedSealer(bytes(range(32)))
-    owner = SeedOwner(uuid.uuid4(), uuid.uuid4())
+def test_a_platform_sealed_seed_opens_only_for_its_owner_and_hides_its_key() -> None:
+    sealer = PlatformSeedSealer(bytes(range(32)))
+    owner = SeedOwner(None, uuid.uuid4())
     sealed = sealer.seal(Secret("JBSWY3DPEHPK3PXP"), owner)
     assert b"JBSWY3DPEHPK3PXP" not in sealed
     assert sealer.open(sealed, owner).reveal() == "JBSWY3DPEHPK3PXP"
     with pytest.raises(SealedSeedError):
         sealer.open(sealed, SeedOwner(owner.tenant_id, uuid.uuid4()))
     with pytest.raises(SealedSeedError):
-        TotpSeedSealer(bytes(32)).open(sealed, owner)
+        sealer.open(sealed, SeedOwner(uuid.uuid4(), owner.account_id))  # not a user's seed
+    with pytest.raises(SealedSeedError):
+        PlatformSeedSealer(bytes(32)).open(sealed, owner)
     assert "0102" not in repr(sealer)
+
+
+WINDOW_START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+NOW = WINDOW_START + timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("failures", "blocked_until"),
+    [
+        (4, None),
+        (5, NOW + timedelta(seconds=2)),
+        (6, NOW + timedelta(seconds=4)),
+        (10, NOW + timedelta(seconds=64)),
+        (16, NOW + timedelta(hours=1)),  # 4096 s, cut to the longest wait
+        (99, NOW + timedelta(hours=1)),
+        (100, WINDOW_START + timedelta(hours=1)),  # the hour's limit: until the hour is over
+    ],
+)
+def test_wrong_codes_wait_twice_as_long_after_five_and_100_close_the_hour(
+    failures: int, blocked_until: datetime | None
+) -> None:
+    assert code_throttle.blocked_until(failures, WINDOW_START, NOW) == blocked_until

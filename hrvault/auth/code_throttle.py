@@ -43,7 +43,10 @@ def blocked_until(failures: int, window_started_at: datetime, now: datetime) -> 
         return window_started_at + WINDOW
     if failures < FREE_FAILURES:
         return None
-    return now + min(timedelta(seconds=2 ** (failures - FREE_FAILURES + 1)), MAX_BACKOFF)
+    # Capped before it becomes a timedelta: concurrent failures can push the count far
+    # past the point where 2**n seconds no longer fits one.
+    wait = min(2 ** (failures - FREE_FAILURES + 1), int(MAX_BACKOFF.total_seconds()))
+    return now + timedelta(seconds=wait)
 
 
 async def check(db: AsyncSession, account: bytes, ip: bytes | None, *, now: datetime) -> None:

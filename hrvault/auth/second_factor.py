@@ -4,7 +4,11 @@ One code is accepted at most once: the last accepted time step is advanced by a 
 conditional UPDATE (``... WHERE last_step < :step``), so of two concurrent requests with
 the same code the second waits for the first's row lock, re-reads the row, and matches
 nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Wrong
-codes count against the account and the client address (see ``throttle``).
+codes count against the account and the client address (see ``code_throttle``).
+
+Only where things are stored differs: a user's seed and codes in ``totp_credentials``
+and ``recovery_codes`` (tenant tables), a staff member's in ``support_staff`` and
+``staff_recovery_codes`` (platform tables). Seeds are sealed by ``SeedSealing``.
 """
 
 from __future__ import annotations
@@ -13,19 +17,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hrvault.auth import code_throttle as throttle
 from hrvault.auth import totp
-from hrvault.auth.seed_sealing import SeedOwner, TotpSeedSealer
+from hrvault.auth.seed_sealing import SealedSeedError, SeedKey, SeedOwner, SeedSealing
 from hrvault.config import Secret
-from hrvault.errors import Conflict, InvalidCode
-from hrvault.models import RecoveryCode, SupportStaff, TotpCredential
+from hrvault.errors import Conflict, DataIntegrity, InvalidCode
+from hrvault.models import RecoveryCode, StaffRecoveryCode, SupportStaff, TotpCredential
 
 _ADVANCE_USER = text(
     "UPDATE totp_credentials SET last_step = :step, confirmed_at = COALESCE(confirmed_at, :now)"
-    " WHERE tenant_id = :realm AND user_id = :account"
+    " WHERE tenant_id = :realm AND id = :account"
     " AND (confirmed_at IS NOT NULL) = :confirmed"
     " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
 )
@@ -36,6 +40,49 @@ _ADVANCE_STAFF = text(
     " AND (last_step IS NULL OR last_step < :step) RETURNING 1"
 )
 
+RecoveryCodeRow = RecoveryCode | StaffRecoveryCode
+
+
+def _recovery_codes(owner: SeedOwner) -> tuple[type[RecoveryCodeRow], ColumnElement[bool]]:
+    """The table of the owner's recovery codes, and the condition that selects theirs."""
+    if owner.tenant_id is None:
+        return StaffRecoveryCode, StaffRecoveryCode.staff_id == owner.account_id
+    return RecoveryCode, and_(
+        RecoveryCode.tenant_id == owner.tenant_id, RecoveryCode.user_id == owner.account_id
+    )
+
+
+def _recovery_code_row(owner: SeedOwner, digest: bytes) -> RecoveryCodeRow:
+    if owner.tenant_id is None:
+        return StaffRecoveryCode(id=uuid.uuid4(), staff_id=owner.account_id, code_hash=digest)
+    return RecoveryCode(
+        id=uuid.uuid4(), tenant_id=owner.tenant_id, user_id=owner.account_id, code_hash=digest
+    )
+
+
+async def forget_second_factor(db: AsyncSession, owner: SeedOwner) -> None:
+    """Remove the seed and the recovery codes (disable or reset): the next login enrols."""
+    model, theirs = _recovery_codes(owner)
+    await db.execute(delete(model).where(theirs))
+    if owner.tenant_id is None:
+        await db.execute(
+            update(SupportStaff)
+            .where(SupportStaff.id == owner.account_id)
+            .values(sealed_seed=None, totp_confirmed_at=None, last_step=None)
+        )
+        return
+    await db.execute(
+        delete(TotpCredential).where(
+            TotpCredential.tenant_id == owner.tenant_id, TotpCredential.id == owner.account_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _StoredSeed:
+    sealed: bytes
+    key: SeedKey
+
 
 @dataclass(frozen=True)
 class SecondFactor:
@@ -44,7 +91,7 @@ class SecondFactor:
     db: AsyncSession
     sessions: async_sessionmaker[AsyncSession]
     """For counting failures in a transaction that survives the refused request."""
-    sealer: TotpSeedSealer
+    seeds: SeedSealing
     owner: SeedOwner
     client_ip: str | None
 
@@ -52,28 +99,34 @@ class SecondFactor:
     def is_staff(self) -> bool:
         return self.owner.tenant_id is None
 
-    async def _sealed_seed(self, *, confirmed: bool) -> bytes | None:
+    async def _stored_seed(self, *, confirmed: bool) -> _StoredSeed | None:
         if self.is_staff:
             staff = await self.db.get(SupportStaff, self.owner.account_id)
-            if staff is None or (staff.totp_confirmed_at is not None) != confirmed:
+            if staff is None or staff.sealed_seed is None:
                 return None
-            return staff.sealed_seed
+            if (staff.totp_confirmed_at is not None) != confirmed:
+                return None
+            return _StoredSeed(staff.sealed_seed, SeedKey.PLATFORM)
         credential = await self.db.get(
             TotpCredential, (self.owner.tenant_id, self.owner.account_id)
         )
         if credential is None or (credential.confirmed_at is not None) != confirmed:
             return None
-        return credential.sealed_seed
+        if credential.seed_sealed is not None:
+            return _StoredSeed(credential.seed_sealed, SeedKey.TENANT)
+        if credential.platform_sealed_seed is not None:
+            return _StoredSeed(credential.platform_sealed_seed, SeedKey.PLATFORM)
+        return None
 
     async def is_enrolled(self) -> bool:
-        return await self._sealed_seed(confirmed=True) is not None
+        return await self._stored_seed(confirmed=True) is not None
 
     async def start_enrollment(self, account_name: str, now: datetime) -> totp.Enrollment:
         """A fresh seed, sealed; it only counts once a code from it is confirmed."""
         if await self.is_enrolled():
             raise Conflict("TOTP is already enrolled; disable it first to enrol again")
         seed = totp.new_seed()
-        sealed = self.sealer.seal(seed, self.owner)
+        sealed = await self.seeds.seal(self.db, seed, self.owner)
         if self.is_staff:
             await self.db.execute(
                 update(SupportStaff)
@@ -81,17 +134,12 @@ class SecondFactor:
                 .values(sealed_seed=sealed, last_step=None)
             )
         else:
-            await self.db.execute(
-                delete(TotpCredential).where(
-                    TotpCredential.tenant_id == self.owner.tenant_id,
-                    TotpCredential.user_id == self.owner.account_id,
-                )
-            )
+            await forget_second_factor(self.db, self.owner)
             self.db.add(
                 TotpCredential(
                     tenant_id=self.owner.tenant_id,
-                    user_id=self.owner.account_id,
-                    sealed_seed=sealed,
+                    id=self.owner.account_id,
+                    seed_sealed=sealed,
                     created_at=now,
                 )
             )
@@ -101,13 +149,11 @@ class SecondFactor:
     async def confirm_enrollment(self, code: str, now: datetime) -> list[Secret]:
         """Activate the pending seed with one of its codes; returns new recovery codes."""
         await self._check(code, now, confirmed=False, allow_recovery=False)
-        if self.is_staff:
-            return []
         return await self._replace_recovery_codes()
 
     async def verify(self, code: str, now: datetime) -> None:
         """Accept a current TOTP code or an unused recovery code once; raise otherwise."""
-        await self._check(code, now, confirmed=True, allow_recovery=not self.is_staff)
+        await self._check(code, now, confirmed=True, allow_recovery=True)
 
     async def _check(
         self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
@@ -125,22 +171,17 @@ class SecondFactor:
         self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
     ) -> bool:
         if allow_recovery and totp.looks_like_recovery_code(code):
-            spent = await self.db.execute(
-                update(RecoveryCode)
-                .where(
-                    RecoveryCode.tenant_id == self.owner.tenant_id,
-                    RecoveryCode.user_id == self.owner.account_id,
-                    RecoveryCode.code_hash == totp.recovery_digest(code),
-                    RecoveryCode.used_at.is_(None),
-                )
-                .values(used_at=now)
-                .returning(RecoveryCode.id)
-            )
-            return spent.first() is not None
-        sealed = await self._sealed_seed(confirmed=confirmed)
-        if sealed is None:
+            return await self._spend_recovery_code(code, now)
+        stored = await self._stored_seed(confirmed=confirmed)
+        if stored is None:
             return False
-        step = totp.matching_step(self.sealer.open(sealed, self.owner), code, now)
+        try:
+            seed = await self.seeds.open(self.db, stored.sealed, self.owner, stored.key)
+        except SealedSeedError:
+            raise DataIntegrity(
+                "the stored TOTP seed does not open; an administrator can reset TOTP"
+            ) from None
+        step = totp.matching_step(seed, code, now)
         if step is None:
             return False
         advanced = await self.db.execute(
@@ -153,52 +194,48 @@ class SecondFactor:
                 "confirmed": confirmed,
             },
         )
-        return advanced.first() is not None
+        if advanced.first() is None:
+            return False
+        if stored.key is not self.owner.seed_key:
+            await self._move_under_tenant_key(seed, stored.sealed)
+        return True
 
-    async def _replace_recovery_codes(self) -> list[Secret]:
+    async def _move_under_tenant_key(self, seed: Secret, platform_sealed: bytes) -> None:
+        """A user's seed enrolled before seeds moved under the tenant key: re-sealed once,
+        as soon as a code from it was accepted (so what is re-sealed is the real seed)."""
         await self.db.execute(
-            delete(RecoveryCode).where(
-                RecoveryCode.tenant_id == self.owner.tenant_id,
-                RecoveryCode.user_id == self.owner.account_id,
+            update(TotpCredential)
+            .where(
+                TotpCredential.tenant_id == self.owner.tenant_id,
+                TotpCredential.id == self.owner.account_id,
+                TotpCredential.platform_sealed_seed == platform_sealed,
+            )
+            .values(
+                seed_sealed=await self.seeds.seal(self.db, seed, self.owner),
+                platform_sealed_seed=None,
             )
         )
+
+    async def _spend_recovery_code(self, code: str, now: datetime) -> bool:
+        model, theirs = _recovery_codes(self.owner)
+        spent = await self.db.execute(
+            update(model)
+            .where(theirs, model.code_hash == totp.recovery_digest(code), model.used_at.is_(None))
+            .values(used_at=now)
+            .returning(model.id)
+        )
+        return spent.first() is not None
+
+    async def _replace_recovery_codes(self) -> list[Secret]:
+        model, theirs = _recovery_codes(self.owner)
+        await self.db.execute(delete(model).where(theirs))
         codes = totp.new_recovery_codes()
         self.db.add_all(
-            RecoveryCode(
-                id=uuid.uuid4(),
-                tenant_id=self.owner.tenant_id,
-                user_id=self.owner.account_id,
-                code_hash=totp.recovery_digest(code.reveal()),
-            )
-            for code in codes
+            _recovery_code_row(self.owner, totp.recovery_digest(code.reveal())) for code in codes
         )
         await self.db.flush()
         return codes
 
     async def remove(self) -> None:
         """Forget the seed and the recovery codes (disable or reset)."""
-        if self.is_staff:
-            await self.db.execute(
-                update(SupportStaff)
-                .where(SupportStaff.id == self.owner.account_id)
-                .values(sealed_seed=None, totp_confirmed_at=None, last_step=None)
-            )
-            return
-        for model in (TotpCredential, RecoveryCode):
-            await self.db.execute(
-                delete(model).where(
-                    model.tenant_id == self.owner.tenant_id,
-                    model.user_id == self.owner.account_id,
-                )
-            )
-
-
-async def unused_recovery_codes(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    rows = await db.scalars(
-        select(RecoveryCode.id).where(
-            RecoveryCode.tenant_id == tenant_id,
-            RecoveryCode.user_id == user_id,
-            RecoveryCode.used_at.is_(None),
-        )
-    )
-    return len(rows.all())
+        await forget_second_factor(self.db, self.owner)

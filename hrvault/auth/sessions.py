@@ -62,9 +62,9 @@ class NewSession:
 async def _login_stage(db: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> SessionStage:
     """Enrolled: a code is due. Holding a role that requires TOTP: enrol first. Else done."""
     enrolled = await db.scalar(
-        select(TotpCredential.user_id).where(
+        select(TotpCredential.id).where(
             TotpCredential.tenant_id == tenant_id,
-            TotpCredential.user_id == user_id,
+            TotpCredential.id == user_id,
             TotpCredential.confirmed_at.is_not(None),
         )
     )

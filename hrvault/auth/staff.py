@@ -84,12 +84,7 @@ async def create_staff(
         raise bad_input("password", str(exc)) from None
     if not 1 <= len(name.strip()) <= 200:
         raise bad_input("name", "must be 1 to 200 characters")
-    await db.execute(
-        text("SELECT set_config('hrvault.staff_login', :email, true)"), {"email": email.lower()}
-    )
-    if await db.scalar(
-        select(SupportStaff.id).where(func.lower(SupportStaff.email) == email.lower())
-    ):
+    if await find_staff(db, email) is not None:
         raise Conflict("a staff member with this email already exists", field="email")
     staff = SupportStaff(
         id=uuid.uuid4(),
@@ -104,22 +99,35 @@ async def create_staff(
     return staff
 
 
+async def find_staff(db: AsyncSession, email: str) -> SupportStaff | None:
+    """The staff member with this email (any case), and the transaction may see their rows."""
+    email = email.strip().lower()
+    await db.execute(
+        text("SELECT set_config('hrvault.staff_login', :email, true)"), {"email": email}
+    )
+    staff = await db.scalar(select(SupportStaff).where(func.lower(SupportStaff.email) == email))
+    if staff is not None:
+        await name_staff(db, staff.id)
+    return staff
+
+
+@dataclass(frozen=True)
+class NewStaffSession:
+    token: StaffToken
+    staff_id: uuid.UUID
+    name: str
+    stage: SessionStage
+
+
 async def staff_login(
     db: AsyncSession, *, email: str, password: Secret, now: datetime
-) -> tuple[StaffToken, SessionStage]:
+) -> NewStaffSession:
     """Check the password and open a session that still needs the second factor."""
-    await db.execute(
-        text("SELECT set_config('hrvault.staff_login', :email, true)"),
-        {"email": email.strip().lower()},
-    )
-    staff = await db.scalar(
-        select(SupportStaff).where(
-            func.lower(SupportStaff.email) == email.strip().lower(), SupportStaff.is_active
-        )
-    )
+    staff = await find_staff(db, email)
+    if staff is not None and not staff.is_active:
+        staff = None
     if not await verify_password(staff.password_hash if staff else None, password) or not staff:
         raise Unauthenticated(STAFF_LOGIN_FAILED)
-    await name_staff(db, staff.id)
     stage = (
         SessionStage.TOTP_PENDING
         if staff.totp_confirmed_at is not None
@@ -137,7 +145,7 @@ async def staff_login(
         )
     )
     await db.flush()
-    return token, stage
+    return NewStaffSession(token, staff.id, staff.display_name, stage)
 
 
 async def authenticate_staff(db: AsyncSession, raw: str, *, now: datetime) -> StaffCaller:
@@ -198,3 +206,22 @@ async def activate_grant(
         .where(StaffSession.id == caller.session_id)
         .values(tenant_id=tenant_id, grant_id=grant_id)
     )
+
+
+async def end_staff_session(db: AsyncSession, caller: StaffCaller, *, now: datetime) -> None:
+    """Revoke this session: its token is refused from the next request on."""
+    await db.execute(
+        update(StaffSession)
+        .where(StaffSession.id == caller.session_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def end_all_staff_sessions(db: AsyncSession, staff_id: uuid.UUID, *, now: datetime) -> int:
+    """Revoke every open session of the staff member; returns how many were open."""
+    result = await db.execute(
+        update(StaffSession)
+        .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -177,3 +177,6 @@ ABSENCE_REASON = _person_column("absences", "reason")
 NATIONAL_ID_INDEX = BlindIndex("employee_identity.national_id", normalize_national_id)
 """Over ``country:number`` in canonical form: one person per national id in a tenant."""
 IBAN_INDEX = BlindIndex("bank_accounts.iban", normalize_iban)
+
+TOTP_SEED = SEALED_COLUMNS.register("totp_credentials", "seed_sealed")
+"""A tenant user's TOTP seed, under the tenant data key; the row's id is the user's id."""

@@ -17,7 +17,13 @@ from hrvault.models.personal_data import (
     PersonalDetails,
 )
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
-from hrvault.models.support import StaffSession, SupportGrant, SupportStaff
+from hrvault.models.support import (
+    StaffAuditRecord,
+    StaffRecoveryCode,
+    StaffSession,
+    SupportGrant,
+    SupportStaff,
+)
 from hrvault.models.tenant import Tenant
 from hrvault.models.throttle import CredentialBucket
 from hrvault.models.totp import RecoveryCode, TotpCredential
@@ -54,6 +60,8 @@ __all__ = [
     "RoleAbility",
     "RoleGrant",
     "Session",
+    "StaffAuditRecord",
+    "StaffRecoveryCode",
     "StaffSession",
     "SupportGrant",
     "SupportStaff",

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Uuid
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Identity,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hrvault.models.base import Base
@@ -28,6 +38,43 @@ class SupportStaff(Base):
     last_step: Mapped[int | None] = mapped_column(BigInteger)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+
+
+class StaffRecoveryCode(Base):
+    """A staff member's single-use recovery code, stored as SHA-256 like a user's."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "staff_recovery_codes"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "code_hash", name="uq_staff_recovery_codes_code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_staff.id", ondelete="CASCADE"))
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    used_at: Mapped[datetime | None]
+
+
+class StaffAuditRecord(Base):
+    """What happened to a staff account, by the staff member or an operator command.
+
+    Append-only for the application role (INSERT and SELECT only, and a trigger), like
+    the tenants' audit log; what staff do *in* a tenant goes to that tenant's chain.
+    """
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "staff_audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    """In the order the records were written (many may share one ``occurred_at``)."""
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_staff.id"))
+    occurred_at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
 
 
 class StaffSession(Base):

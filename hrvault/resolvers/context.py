@@ -17,7 +17,7 @@ from hrvault.audit.records import Origin
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth.partner_tokens import TokenHasher
 from hrvault.auth.principal import Principal, SessionStage
-from hrvault.auth.seed_sealing import TotpSeedSealer
+from hrvault.auth.seed_sealing import SeedSealing
 from hrvault.auth.staff import StaffCaller
 from hrvault.auth.throttle import CredentialThrottle
 from hrvault.clock import Clock
@@ -50,7 +50,7 @@ class RequestContext:
     audit_keys: PublicAuditKey
     throttle: CredentialThrottle
     token_hasher: TokenHasher
-    seeds: TotpSeedSealer
+    seeds: SeedSealing
     keyring: TenantKeyring
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
@@ -88,6 +88,12 @@ class RequestContext:
         if caller is None:
             raise Unauthenticated("authentication required")
         return caller
+
+    def require_staff_session(self) -> StaffCaller:
+        """A support staff session at any stage, with or without a grant (logging out)."""
+        if self.staff is None:
+            raise self.auth_failure or Unauthenticated("this needs a support staff session")
+        return self.staff
 
     def require_staff(self) -> StaffCaller:
         if self.staff is None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from hrvault.audit.records import Change, Entry
+from hrvault.audit.records import Actor, ActorKind, Change, Entry
+from hrvault.audit.staff_events import record_staff_event
 from hrvault.audit.system import ADMIN
 from hrvault.auth import sessions, staff, totp
 from hrvault.auth.principal import Principal, SessionStage
@@ -34,10 +35,20 @@ def _factor(ctx: RequestContext, caller: Principal | staff.StaffCaller) -> Secon
     return SecondFactor(ctx.db, ctx.sessions, ctx.seeds, owner, ctx.client_ip)
 
 
-def _record(ctx: RequestContext, action: str, caller: Principal | staff.StaffCaller) -> None:
-    """User events go to the tenant's chain (staff accounts belong to no tenant)."""
+async def _record(ctx: RequestContext, action: str, caller: Principal | staff.StaffCaller) -> None:
+    """User events go to the tenant's chain; staff accounts belong to no tenant, so
+    theirs go to the staff audit log."""
     if isinstance(caller, Principal):
         ctx.audit.add(Entry(action, "User", str(caller.actor_id), subject_id=caller.employee_id))
+        return
+    await record_staff_event(
+        ctx.db,
+        caller.staff_id,
+        action,
+        actor=Actor(ActorKind.SUPPORT, caller.staff_id, caller.name),
+        now=ctx.clock.now(),
+        origin=ctx.origin(),
+    )
 
 
 async def start_enrollment(ctx: RequestContext) -> totp.Enrollment:
@@ -46,7 +57,7 @@ async def start_enrollment(ctx: RequestContext) -> totp.Enrollment:
         raise TotpRequired("complete the login with completeLogin(code) first")
     account = caller.email if isinstance(caller, staff.StaffCaller) else await _email(ctx, caller)
     enrollment = await _factor(ctx, caller).start_enrollment(account, ctx.clock.now())
-    _record(ctx, "totp_enrollment_started", caller)
+    await _record(ctx, "totp_enrollment_started", caller)
     return enrollment
 
 
@@ -64,7 +75,7 @@ async def confirm_enrollment(ctx: RequestContext, code: str) -> Renewed:
         raise TotpRequired("complete the login with completeLogin(code) first")
     now = ctx.clock.now()
     codes = await _factor(ctx, caller).confirm_enrollment(code, now)
-    _record(ctx, "totp_enrolled", caller)
+    await _record(ctx, "totp_enrolled", caller)
     return Renewed(await _renew(ctx, caller), tuple(codes))
 
 
@@ -73,7 +84,7 @@ async def complete_login(ctx: RequestContext, code: str) -> Renewed:
     if caller.stage is not SessionStage.TOTP_PENDING:
         raise Conflict("this session is not waiting for a TOTP code")
     await _factor(ctx, caller).verify(code, ctx.clock.now())
-    _record(ctx, "login_completed", caller)
+    await _record(ctx, "login_completed", caller)
     return Renewed(await _renew(ctx, caller))
 
 
@@ -82,7 +93,7 @@ async def verify_step_up(ctx: RequestContext, code: str) -> Renewed:
     if caller.stage is not SessionStage.FULL:
         raise TotpRequired("log in completely before stepping up")
     await _factor(ctx, caller).verify(code, ctx.clock.now())
-    _record(ctx, "step_up", caller)
+    await _record(ctx, "step_up", caller)
     return Renewed(await _renew(ctx, caller))
 
 
@@ -112,9 +123,8 @@ async def reset_for(ctx: RequestContext, user_id: uuid.UUID) -> int:
 async def _remove(
     ctx: RequestContext, tenant_id: uuid.UUID, user_id: uuid.UUID, keep: uuid.UUID | None
 ) -> int:
-    factor = SecondFactor(
-        ctx.db, ctx.sessions, ctx.seeds, SeedOwner(tenant_id, user_id), ctx.client_ip
-    )
+    owner = SeedOwner(tenant_id, user_id)
+    factor = SecondFactor(ctx.db, ctx.sessions, ctx.seeds, owner, ctx.client_ip)
     if not await factor.is_enrolled():
         raise Conflict("this user has no TOTP enrolled")
     await factor.remove()

@@ -40,9 +40,10 @@ def _validated(request: GrantRequest) -> tuple[str, list[str], int]:
     groups = support.DEFAULT_GROUPS if request.field_groups is None else request.field_groups
     if not groups or any(g not in PERSON_GROUPS for g in groups):
         raise bad_input("fieldGroups", "name at least one group of person data")
-    duration = timedelta(hours=request.hours) if request.hours else support.DEFAULT_DURATION
-    if not timedelta(minutes=1) <= duration <= support.MAX_DURATION:
-        raise bad_input("hours", "a grant lasts at most 72 hours")
+    given = request.hours
+    duration = support.DEFAULT_DURATION if given is None else timedelta(hours=given)
+    if not timedelta(hours=1) <= duration <= support.MAX_DURATION:
+        raise bad_input("hours", "a grant lasts 1 to 72 hours")
     return reason, sorted({g.value for g in groups}), int(duration.total_seconds())
 
 

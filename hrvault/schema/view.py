@@ -30,7 +30,7 @@ from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
 from hrvault.auth.partners import PartnerTokenIdle, authenticate_partner
 from hrvault.auth.principal import Principal, PrincipalKind, SessionStage
 from hrvault.auth.rate_limit import RequestRateLimiter
-from hrvault.auth.seed_sealing import TotpSeedSealer
+from hrvault.auth.seed_sealing import SeedSealing
 from hrvault.auth.throttle import CredentialThrottle, client_network
 from hrvault.buckets import Rate, whole_seconds
 from hrvault.clock import Clock
@@ -85,7 +85,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         audit_keys: PublicAuditKey,
         throttle: CredentialThrottle,
         token_hasher: TokenHasher,
-        seeds: TotpSeedSealer,
+        seeds: SeedSealing,
         keyring: TenantKeyring,
     ) -> None:
         super().__init__(

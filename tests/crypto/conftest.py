@@ -7,11 +7,13 @@ way it will read and write the sensitive HR tables.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,7 +23,7 @@ from hrvault.clock import ManualClock
 from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.columns import SEALED_COLUMNS, SealedColumn, SealedKind
 from hrvault.crypto.keyring import TenantKeyring
-from hrvault.db import APP_ROLE, bind_tenant, session_factory
+from hrvault.db import APP_ROLE, DatabaseUrls, bind_tenant, session_factory
 from hrvault.tenancy import create_tenant
 
 TABLES = {
@@ -186,3 +188,20 @@ class Transactions:
 @pytest.fixture
 def tx(sessions: async_sessionmaker[AsyncSession], keyring: TenantKeyring) -> Transactions:
     return Transactions(sessions, keyring)
+
+
+@pytest.fixture
+def command_env(
+    monkeypatch: pytest.MonkeyPatch, database: DatabaseUrls, data_dir: Path, master_key_file: Path
+) -> None:
+    """The environment ``main`` reads when a test calls it in this process."""
+    on_a_server = bool(os.environ.get("HRVAULT_DATABASE_URL"))
+    for name in [name for name in os.environ if name.startswith("HRVAULT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HRVAULT_MASTER_KEY_FILE", str(master_key_file))
+    if on_a_server:
+        monkeypatch.setenv(
+            "HRVAULT_DATABASE_URL", database.owner.render_as_string(hide_password=False)
+        )
+    else:
+        monkeypatch.setenv("HRVAULT_DATA_DIR", str(data_dir))

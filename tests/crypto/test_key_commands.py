@@ -20,7 +20,6 @@ from hrvault.crypto.errors import MasterKeyError
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import LocalKeyProvider, read_key_file
 from hrvault.crypto.master import verify_master_key
-from hrvault.db import DatabaseUrls
 from tests.crypto.conftest import Columns, Transactions
 from tests.sensitive_support import READ_DETAILS, SensitiveWriter
 from tests.support import Api, TenantFactory, build_org
@@ -87,23 +86,6 @@ def test_reencrypt_refuses_while_sealed_columns_are_unregistered(
     assert (code, body["error"]["code"]) == (1, "UnregisteredSealedColumnError")
     assert "crypto_notes.note_sealed" in body["error"]["message"]
     assert columns.note.name in body["error"]["message"]
-
-
-@pytest.fixture
-def command_env(
-    monkeypatch: pytest.MonkeyPatch, database: DatabaseUrls, data_dir: Path, master_key_file: Path
-) -> None:
-    """The environment ``main`` reads when a test calls it in this process."""
-    on_a_server = bool(os.environ.get("HRVAULT_DATABASE_URL"))
-    for name in [name for name in os.environ if name.startswith("HRVAULT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("HRVAULT_MASTER_KEY_FILE", str(master_key_file))
-    if on_a_server:
-        monkeypatch.setenv(
-            "HRVAULT_DATABASE_URL", database.owner.render_as_string(hide_password=False)
-        )
-    else:
-        monkeypatch.setenv("HRVAULT_DATA_DIR", str(data_dir))
 
 
 async def test_reencrypt_shows_progress_and_prints_one_result(

@@ -141,7 +141,7 @@ async def test_no_plaintext_or_key_in_any_database_row(
         ).all()
         dump = []
         for schema, table in tables:
-            rows = await conn.execute(text(f'SELECT * FROM "{schema}"."{table}"'))
+            rows = (await conn.execute(text(f'SELECT * FROM "{schema}"."{table}"'))).all()
             dump += [repr(tuple(row)) for row in rows]
             dump += [
                 bytes(cell).hex()

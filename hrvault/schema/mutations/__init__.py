@@ -15,6 +15,7 @@ from hrvault.schema.mutations.auth import SessionMutations
 from hrvault.schema.mutations.org import OrganisationMutations
 from hrvault.schema.mutations.people import PeopleMutations
 from hrvault.schema.mutations.personal_data import PersonalDataMutations
+from hrvault.schema.mutations.staff import StaffMutations
 from hrvault.schema.mutations.support import SupportMutations
 from hrvault.schema.mutations.totp import TotpMutations
 
@@ -23,6 +24,7 @@ from hrvault.schema.mutations.totp import TotpMutations
 class Mutation(
     SessionMutations,
     TotpMutations,
+    StaffMutations,
     PeopleMutations,
     PersonalDataMutations,
     OrganisationMutations,

@@ -12,7 +12,9 @@ from hrvault.audit.records import Change, Entry
 from hrvault.auth import sessions
 from hrvault.auth.throttle import CredentialKind
 from hrvault.config import Secret
+from hrvault.errors import Forbidden
 from hrvault.permissions.access import OwnSession
+from hrvault.resolvers.context import RequestContext
 from hrvault.schema import fields
 from hrvault.schema.cookies import clear_session_cookie, set_session_cookie
 from hrvault.schema.types.base import Info
@@ -21,6 +23,15 @@ from hrvault.schema.types.viewer import LoginPayload, LoginStageEnum
 
 def _login_account(arguments: Mapping[str, Any]) -> str:
     return f"{arguments['tenant']}\0{arguments['email']}"
+
+
+def _refuse_staff(ctx: RequestContext) -> None:
+    """A staff token is no user session: ending "the user's" sessions would end nothing."""
+    if ctx.staff is not None:
+        raise Forbidden(
+            "support staff sessions end with staffLogout or staffLogoutEverywhere",
+            reason="staff_session",
+        )
 
 
 @strawberry.type
@@ -50,6 +61,7 @@ class SessionMutations:
     @fields.mutation(access=OwnSession, description="End this session.")
     async def logout(self, info: Info) -> bool:
         ctx = info.context
+        _refuse_staff(ctx)
         principal = ctx.session or ctx.require_principal()
         await sessions.revoke_session(
             ctx.db, principal.tenant_id, principal.session_id, now=ctx.clock.now()
@@ -58,13 +70,14 @@ class SessionMutations:
         clear_session_cookie(ctx.response, ctx.request)
         return True
 
-    @fields.mutation(description="End every session of the caller; returns how many ended.")
+    @fields.mutation(
+        access=OwnSession, description="End every session of the caller; returns how many ended."
+    )
     async def logout_everywhere(self, info: Info) -> int:
         ctx = info.context
-        ended = await sessions.revoke_all_sessions(
-            ctx.db, ctx.require_principal(), now=ctx.clock.now()
-        )
+        _refuse_staff(ctx)
         principal = ctx.require_principal()
+        ended = await sessions.revoke_all_sessions(ctx.db, principal, now=ctx.clock.now())
         ctx.audit.add(
             Entry(
                 "logout_everywhere",

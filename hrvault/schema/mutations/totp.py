@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hrvault.auth.staff import ABSOLUTE_LIFETIME, staff_login
-from hrvault.auth.throttle import CredentialKind
-from hrvault.config import Secret
+from hrvault.auth.staff import ABSOLUTE_LIFETIME
 from hrvault.permissions.access import OwnSession, SteppedUp, requires
 from hrvault.resolvers import second_factor
 from hrvault.resolvers.validation import parse_id
@@ -18,7 +16,6 @@ from hrvault.schema import fields
 from hrvault.schema.cookies import set_session_cookie
 from hrvault.schema.types.base import Info
 from hrvault.schema.types.support import SessionRenewal, TotpEnrollment
-from hrvault.schema.types.viewer import LoginPayload, LoginStageEnum
 from hrvault.vocabulary import Ability
 
 
@@ -68,19 +65,3 @@ class TotpMutations:
     )
     async def reset_totp(self, info: Info, user_id: strawberry.ID) -> int:
         return await second_factor.reset_for(info.context, parse_id(user_id, "userId"))
-
-    @fields.credential_mutation(
-        CredentialKind.STAFF_LOGIN,
-        account=lambda arguments: f"staff\0{arguments['email']}",
-        description="Support staff login; a TOTP code is always due next.",
-    )
-    async def staff_login(self, info: Info, email: str, password: str) -> LoginPayload:
-        ctx = info.context
-        now = ctx.clock.now()
-        token, stage = await staff_login(ctx.db, email=email, password=Secret(password), now=now)
-        return LoginPayload(
-            token=token.value.reveal(),
-            expires_at=now + ABSOLUTE_LIFETIME,
-            idle_timeout_seconds=15 * 60,
-            next_step=LoginStageEnum(stage.value),
-        )
