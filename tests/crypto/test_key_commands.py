@@ -207,6 +207,7 @@ async def test_sensitive_details_read_back_equal_after_rotation_and_reencryption
 
     result = json.loads(capsys.readouterr().out)
     assert result["complete"] is True
-    assert result["values_resealed"] == 2 * (6 + 2 + 5)  # personal, bank, pay of two people
+    # personal, bank and pay values of two people, and the owner's TOTP seed
+    assert result["values_resealed"] == 2 * (6 + 2 + 5) + 1
     for person, shown in before.items():
         assert await api.data(READ_DETAILS, {"id": person}, token=tenant.token) == shown
