@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from strawberry.dataloader import DataLoader
 
@@ -21,7 +22,6 @@ from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.columns import SealedColumn
 from hrvault.crypto.errors import DataIntegrityError, KeyDestroyedError
 from hrvault.errors import DataIntegrity
-from hrvault.models.base import Base
 
 SealedValue = str | date | Decimal | None
 """What a sealed column holds, before it is turned into text to seal."""
@@ -33,6 +33,17 @@ def as_text(value: SealedValue) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+class PersonRow(Protocol):
+    """A row about one person: every table with sealed values is keyed by id and names its
+    person, and both are bound into each value's associated data."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def employee_id(self) -> uuid.UUID: ...
 
 
 class SealedValues:
@@ -50,7 +61,7 @@ class SealedValues:
         """Make this person's values openable (batched with every other person asked)."""
         await self._keys.load(employee_id)
 
-    def open(self, column: SealedColumn, row: Base) -> str | None:
+    def open(self, column: SealedColumn, row: PersonRow) -> str | None:
         """The value of ``column`` in ``row`` (a row about one person), or None if unset.
 
         A value that does not open is withheld with ``DATA_INTEGRITY``: the field is null
@@ -59,20 +70,18 @@ class SealedValues:
         sealed: bytes | None = getattr(row, column.column)
         if sealed is None:
             return None
-        row_id: uuid.UUID = getattr(row, "id")  # noqa: B009 - every sealed table is keyed by id
-        person_id: uuid.UUID = getattr(row, "employee_id")  # noqa: B009
         try:
-            return self._cipher.open_field(column, sealed, row_id=row_id, person_id=person_id)
+            return self._cipher.open_field(column, sealed, row_id=row.id, person_id=row.employee_id)
         except DataIntegrityError:
             raise DataIntegrity("this value failed its integrity check and is withheld") from None
         except KeyDestroyedError:
             raise DataIntegrity("this value was erased: its key no longer exists") from None
 
-    def open_date(self, column: SealedColumn, row: Base) -> date | None:
+    def open_date(self, column: SealedColumn, row: PersonRow) -> date | None:
         value = self.open(column, row)
         return None if value is None else date.fromisoformat(value)
 
-    def open_decimal(self, column: SealedColumn, row: Base) -> Decimal | None:
+    def open_decimal(self, column: SealedColumn, row: PersonRow) -> Decimal | None:
         value = self.open(column, row)
         return None if value is None else Decimal(value)
 
