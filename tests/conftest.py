@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -35,6 +36,7 @@ from hrvault.crypto.master import verify_master_key
 from hrvault.db import APP_ROLE, DatabaseUrls, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
+from tests.sensitive_support import PLAINTEXTS
 from tests.support import Api, StatementCounter, TenantFactory, random_address
 
 
@@ -55,6 +57,17 @@ async def _drop_database(server: URL, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         await conn.close()
+
+
+@pytest.fixture(autouse=True)
+def no_sensitive_value_is_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Through the whole suite: whatever hrvault logs, at any level, never holds one of the
+    sensitive sample values the tests write (tests/sensitive_support.py)."""
+    caplog.set_level(logging.DEBUG, logger="hrvault")
+    yield
+    logged = caplog.text
+    leaked = [value for value in PLAINTEXTS if value in logged]
+    assert not leaked, f"sensitive values in the log: {leaked}"
 
 
 @pytest.fixture(scope="session")
