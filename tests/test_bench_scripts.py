@@ -44,3 +44,11 @@ def test_crypto_bench_reports_positive_figures() -> None:
     figures = run_bench("crypto_ops.py", "--rounds", "1")
     assert figures
     assert all(value > 0 for value in figures.values())
+
+
+def test_documents_bench_round_trips_and_reports_throughput() -> None:
+    figures = run_bench("documents.py", "--mib", "1", "--rounds", "1")
+    assert figures["size MiB"] == 1
+    assert figures["upload MiB/s"] > 0
+    assert figures["download MiB/s"] > 0
+    assert figures["peak traced MiB during upload"] > 0

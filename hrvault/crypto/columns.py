@@ -130,3 +130,12 @@ async def unregistered_sealed_columns(
 
 SEALED_COLUMNS = SealedColumnRegistry()
 """Every sealed column of hrvault; each new one is declared right below this line."""
+
+DOCUMENT_KEY = SEALED_COLUMNS.register(
+    "documents", "file_key_sealed", person_column="employee_id", holds=SealedKind.FILE_KEY
+)
+"""The key of a document's body, sealed under the employee's person key (issue 9)."""
+DOCUMENT_FILENAME = SEALED_COLUMNS.register(
+    "documents", "filename_sealed", person_column="employee_id"
+)
+"""A document's original (normalised) filename: personal, so sealed like a field."""

@@ -3,6 +3,7 @@
 from hrvault.models.absence import Absence, AbsenceType
 from hrvault.models.audit import AuditCheckpoint, AuditHead, AuditRecord
 from hrvault.models.base import Base
+from hrvault.models.document import Document, DocumentCategory, DocumentLink
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.org import Department, Office
@@ -24,6 +25,9 @@ __all__ = [
     "Base",
     "CredentialBucket",
     "Department",
+    "Document",
+    "DocumentCategory",
+    "DocumentLink",
     "Employee",
     "EmployeeStatus",
     "Employment",
