@@ -4,6 +4,8 @@
 # a key file mounted at HRVAULT_MASTER_KEY_FILE, owned by the hrvault user, mode 0600.
 # In production it serves HTTPS only: mount a certificate and key and set HRVAULT_TLS_CERT
 # and HRVAULT_TLS_KEY, or name the TLS-terminating proxies in HRVAULT_TRUSTED_PROXIES.
+# Documents (sealed; unreadable without the key store) are kept in HRVAULT_FILES_DIR:
+# mount a persistent volume there, writable by the hrvault user.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -31,13 +31,17 @@ from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import load_key_provider
 from hrvault.db import DatabaseUrls, create_engine, session_factory
+from hrvault.documents.download import DownloadEndpoint
+from hrvault.documents.store import FileStore, file_store
 from hrvault.http.body_limit import BodySizeLimitMiddleware
 from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
+from hrvault.models.tenant import MAX_DOCUMENT_BYTES_LIMIT
 from hrvault.partner_sweep import sweep_periodically
 from hrvault.schema.build import build_schema
+from hrvault.schema.uploads import MULTIPART_ALLOWANCE
 from hrvault.schema.view import HrvaultGraphQL
 
 logger = logging.getLogger(__name__)
@@ -50,10 +54,12 @@ def create_app(
     database: DatabaseUrls | None = None,
     engine: AsyncEngine | None = None,
     clock: Clock | None = None,
+    files: FileStore | None = None,
 ) -> Starlette:
     """Build the ASGI app. Pass ``engine`` to share a pool (tests), else ``database`` URLs;
     with URLs the app also signs audit checkpoints and revokes idle partner tokens
-    periodically (as the owner role)."""
+    periodically (as the owner role). Documents go to ``files``, by default a
+    ``LocalFileStore`` in ``settings.files_path``."""
     provider = load_key_provider(settings)
     owns_engine = engine is None
     if engine is not None:
@@ -69,6 +75,7 @@ def create_app(
         settings, provider, session_factory(key_engine or app_engine)
     )
     clock = clock or SystemClock()
+    files = files or file_store(settings)
     signer = load_or_create_signer(settings.signing_key_path)
     # Credential attempts are counted on connections of their own: a request that holds
     # its connection while it waits for one to count on can then never starve the pool
@@ -90,12 +97,17 @@ def create_app(
         token_hasher=load_or_create_token_hasher(settings.token_key_path),
         seeds=SeedSealing(load_or_create_sealer(settings.seed_key_path), keyring),
         keyring=keyring,
+        files=files,
+    )
+    download = DownloadEndpoint(
+        sessions=session_factory(app_engine), keyring=keyring, files=files, clock=clock
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.engine = app_engine
         app.state.keyring = keyring
+        app.state.files = files
         duties: list[asyncio.Task[None]] = []
         owner_engine = None
         if database is not None:
@@ -135,6 +147,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/files/{token}", download, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
@@ -156,5 +169,15 @@ def _middleware(settings: Settings) -> list[Middleware]:
     stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
-    stack.append(Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes))
+    stack.append(
+        Middleware(
+            BodySizeLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            # Uploads: up to the most any tenant may allow (with its two small fields); the
+            # view holds each upload to its own tenant's limit before and while it arrives.
+            upload_max_bytes=MAX_DOCUMENT_BYTES_LIMIT
+            + 2 * settings.max_body_bytes
+            + MULTIPART_ALLOWANCE,
+        )
+    )
     return stack

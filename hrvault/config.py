@@ -119,6 +119,10 @@ class Settings:
     totp_seed_key_file: Path | None = None
     """Platform secret sealing staff TOTP seeds (and users' seeds enrolled before they moved
     under the tenant key); default ``<data dir>/totp-seed-key``."""
+    files_dir: Path | None = None
+    """Where the local file store keeps sealed documents; default ``<data dir>/files``."""
+    upload_timeout_seconds: float = 600.0
+    """How long the body of one upload may take to arrive (no database connection is held)."""
 
     @property
     def is_production(self) -> bool:
@@ -139,6 +143,15 @@ class Settings:
     @property
     def seed_key_path(self) -> Path:
         return self.totp_seed_key_file or self.data_dir / "totp-seed-key"
+
+    @property
+    def files_path(self) -> Path:
+        return self.files_dir or self.data_dir / "files"
+
+    @property
+    def upload_spool_path(self) -> Path:
+        """Anonymous temporary files of uploads in transit (sealed under throwaway keys)."""
+        return self.files_path / ".incoming"
 
 
 def check_can_serve(settings: Settings) -> None:
@@ -295,6 +308,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     key_file = env.get("HRVAULT_AUDIT_SIGNING_KEY_FILE", "").strip()
     token_key_file = env.get("HRVAULT_PARTNER_TOKEN_KEY_FILE", "").strip()
     seed_key_file = env.get("HRVAULT_TOTP_SEED_KEY_FILE", "").strip()
+    files_dir = env.get("HRVAULT_FILES_DIR", "").strip()
     defaults = Settings()
     log_level = env.get("HRVAULT_LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -349,4 +363,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             high=86400,
         ),
         totp_seed_key_file=Path(seed_key_file).expanduser() if seed_key_file else None,
+        files_dir=Path(files_dir).expanduser() if files_dir else None,
+        upload_timeout_seconds=_float(
+            env,
+            "HRVAULT_UPLOAD_TIMEOUT_SECONDS",
+            defaults.upload_timeout_seconds,
+            low=1,
+            high=86400,
+        ),
     )

@@ -42,6 +42,10 @@ class ErrorCode(StrEnum):
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     OPERATION_TIMED_OUT = "OPERATION_TIMED_OUT"
     DATA_INTEGRITY = "DATA_INTEGRITY"
+    # Documents (uploads and download links).
+    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    LINK_EXPIRED = "LINK_EXPIRED"
+    LINK_USED = "LINK_USED"
 
 
 class HrvaultError(Exception):
@@ -119,6 +123,30 @@ class DataIntegrity(HrvaultError):
     """
 
     code = ErrorCode.DATA_INTEGRITY
+
+
+class PayloadTooLarge(HrvaultError):
+    """A document over the tenant's size limit (``maxBytes``); nothing of it is kept."""
+
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+
+
+class UnsupportedFileType(HrvaultError):
+    """The content is none of the accepted types, whatever its name or claimed type."""
+
+    code = ErrorCode.UNSUPPORTED_FILE_TYPE
+
+
+class LinkExpired(HrvaultError):
+    """A download link past its lifetime."""
+
+    code = ErrorCode.LINK_EXPIRED
+
+
+class LinkUsed(HrvaultError):
+    """A download link that was already used: each works once."""
+
+    code = ErrorCode.LINK_USED
 
 
 class StepUpRequired(HrvaultError):

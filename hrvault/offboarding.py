@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,13 +51,13 @@ from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.shredding import destroy_tenant_keys
 from hrvault.db import bind_tenant
+from hrvault.documents.store import file_store
 from hrvault.errors import NotFound, not_found
 from hrvault.models import Tenant, TenantErasure
 from hrvault.tenancy import resolve_tenant
 
 ERASING_SETTING = "hrvault.erasing_tenant"
 RECEIPT_VERSION = 1
-DOCUMENTS_FOLDER = "documents"
 
 SECURITY_LOG = logging.getLogger("hrvault.security")
 
@@ -103,12 +102,7 @@ def remove_tenant_files(settings: Settings, tenant_id: uuid.UUID) -> int:
     Document files are sealed under keys the tenant's keys wrap, so they are unreadable
     once step 1 committed; removing them is what makes "deleted" true for files too.
     """
-    folder = settings.data_dir / DOCUMENTS_FOLDER / str(tenant_id)
-    if not folder.is_dir():
-        return 0
-    files = sum(1 for path in folder.rglob("*") if not path.is_dir())
-    shutil.rmtree(folder)
-    return files
+    return file_store(settings).remove_tenant(tenant_id)
 
 
 async def find_tenant(sessions: async_sessionmaker[AsyncSession], id_or_slug: str) -> Tenant:

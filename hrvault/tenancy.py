@@ -17,6 +17,7 @@ from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.rotation import ensure_tenant_keys
 from hrvault.db import bind_tenant
+from hrvault.documents.categories import ensure_document_categories
 from hrvault.errors import Conflict, bad_input, not_found
 from hrvault.models import AbsenceType, Tenant
 from hrvault.permissions.builtin_roles import ensure_builtin_roles
@@ -69,6 +70,7 @@ async def create_tenant(
         absence_type.stamp_created(None, now)
         db.add(absence_type)
     await db.flush()
+    await ensure_document_categories(db, tenant.id, now)
     await ensure_builtin_roles(db, tenant.id, now)
     await start_chain(db, tenant.id)
     await record_system(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -135,6 +136,33 @@ class Api:
         data: dict[str, Any] = body["data"]
         return data
 
+    async def upload(
+        self,
+        employee_id: str | uuid.UUID,
+        category: str,
+        content: bytes,
+        *,
+        token: str | None,
+        filename: str = "document.pdf",
+        content_type: str = "application/pdf",
+        headers: dict[str, str] | None = None,
+        query: str | None = None,
+    ) -> httpx.Response:
+        """``uploadDocument`` as a GraphQL multipart request (with the anti-CSRF header)."""
+        operations = {
+            "query": query or UPLOAD,
+            "variables": {"e": str(employee_id), "c": category, "f": None},
+        }
+        sent = {"x-requested-with": "hrvault-tests"}
+        if token:
+            sent["authorization"] = f"Bearer {token}"
+        return await self.client.post(
+            "/graphql",
+            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+            files={"0": (filename, content, content_type)},
+            headers={**sent, **(headers or {})},
+        )
+
     async def login(self, slug: str, email: str, password: str = PASSWORD) -> str:
         """A complete session: enrols or gives a code when the login asks for it."""
         data = await self.data(
@@ -156,6 +184,12 @@ class Api:
             completed: str = done["completeLogin"]["token"]
             return completed
         return token
+
+
+UPLOAD = (
+    "mutation($e: ID!, $c: String!, $f: Upload!) { uploadDocument(employeeId: $e, category: $c,"
+    " file: $f) { id contentType sizeBytes sha256 filename category { code } } }"
+)
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:

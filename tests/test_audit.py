@@ -23,6 +23,7 @@ from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
 from tests.sensitive_support import SENSITIVE_MUTATIONS, SensitiveWriter, example_mutation
 from tests.support import (
     PASSWORD,
+    UPLOAD,
     Api,
     TenantFactory,
     TenantHandle,
@@ -257,6 +258,9 @@ class Examples:
                 "mutation($r: ID!) { setRoleTotpRequirement(roleId: $r, required: true) { id } }",
                 {"r": payroll},
             )
+        documents = await self.documents_example(name)
+        if documents is not None:
+            return documents
         if name == "updateSessionSettings":
             current = await self.api.data("{ sessionSettings { version } }", token=t.token)
             return (
@@ -299,6 +303,45 @@ class Examples:
         query = parse_qs(urlparse(started["startTotpEnrollment"]["otpauthUri"]).query)
         api.devices[account] = Secret(query["secret"][0])
         return self.CODE.format("confirmTotpEnrollment"), {"c": api.code(account)}, user.token
+
+    async def documents_example(self, name: str) -> tuple[str, dict[str, Any]] | None:
+        t, api = self.tenant, self.api
+        if name == "uploadDocument":
+            return UPLOAD, {"e": self.people["direct"], "c": "contract", "f": None}
+        if name in ("createDocumentDownloadUrl", "deleteDocument"):
+            response = await api.upload(
+                self.people["direct"], "contract", b"%PDF-1.7 audit", token=t.token
+            )
+            document = response.json()["data"]["uploadDocument"]["id"]
+            field = "url" if name == "createDocumentDownloadUrl" else ""
+            selection = f" {{ {field} }}" if field else ""
+            return f"mutation($id: ID!) {{ {name}(id: $id){selection} }}", {"id": document}
+        category = (
+            'mutation { createDocumentCategory(input: {code: "memo", name: "Memo",'
+            " fieldGroup: DOCUMENTS}) { id version } }"
+        )
+        if name == "createDocumentCategory":
+            return category, {}
+        if name in ("updateDocumentCategory", "deleteDocumentCategory"):
+            made = (await api.data(category, token=t.token))["createDocumentCategory"]
+            if name == "deleteDocumentCategory":
+                return (
+                    "mutation($id: ID!, $v: Int!) { deleteDocumentCategory(id: $id, version: $v) }",
+                    {"id": made["id"], "v": made["version"]},
+                )
+            return (
+                "mutation($id: ID!, $v: Int!) { updateDocumentCategory(id: $id, input:"
+                " {version: $v, employeeVisible: true}) { id } }",
+                {"id": made["id"], "v": made["version"]},
+            )
+        if name == "updateDocumentSettings":
+            current = await api.data("{ documentSettings { version } }", token=t.token)
+            return (
+                "mutation($v: Int!) { updateDocumentSettings(input: {version: $v,"
+                " maxDocumentBytes: 1048576}) { version } }",
+                {"v": current["documentSettings"]["version"]},
+            )
+        return None
 
     CODE = "mutation($c: String!) {{ {}(code: $c) {{ token }} }}"
     GRANT = 'mutation { createSupportGrant(input: {reason: "Ticket 7"}) { id } }'
@@ -372,7 +415,12 @@ async def test_every_mutation_leaves_its_audit_record(
         pytest.fail(f"the mutation {mutation} has no audit coverage example: add one here")
     document, variables, token = (*example, tenant.token)[:3]
     before = await _count(owner_engine, tenant)
-    response = await api.post(document, variables, token=token)
+    if mutation == "uploadDocument":  # a GraphQL multipart request, the only way to upload
+        response = await api.upload(
+            variables["e"], variables["c"], b"%PDF-1.7 audited", token=token, query=document
+        )
+    else:
+        response = await api.post(document, variables, token=token)
     assert "errors" not in response.json(), response.json()
     request_id = response.headers["x-request-id"]
     async with owner_engine.connect() as conn:

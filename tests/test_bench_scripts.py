@@ -51,3 +51,11 @@ def test_sensitive_bench_opens_every_selected_value() -> None:
     assert {"none", "all", "all_unopened"} <= set(figures)
     assert figures["crypto"]["seals_per_second"] > 0
     assert figures["crypto"]["opens_per_second"] > 0
+
+
+def test_documents_bench_round_trips_and_reports_throughput() -> None:
+    figures = run_bench("documents.py", "--mib", "1", "--rounds", "1")
+    assert figures["size MiB"] == 1
+    assert figures["upload MiB/s"] > 0
+    assert figures["download MiB/s"] > 0
+    assert figures["peak traced MiB during upload"] > 0

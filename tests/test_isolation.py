@@ -21,6 +21,9 @@ TENANT_TABLES = (
     "absence_types",
     "absences",
     "departments",
+    "document_categories",
+    "document_links",
+    "documents",
     "employees",
     "employments",
     "job_assignments",
@@ -45,11 +48,17 @@ async def _history_ids(api: Api, tenant: TenantHandle) -> dict[str, str]:
         {"id": str(tenant.employees[1])},
         token=tenant.token,
     )
+    uploaded = await api.upload(
+        tenant.employees[1], "contract", b"%PDF-1.7 victim", token=tenant.token
+    )
+    categories = await api.data("{ documentCategories { id code } }", token=tenant.token)
     return {
         "job": person["employee"]["jobHistory"][0]["id"],
         "line": person["employee"]["reportingLines"][0]["id"],
         "employment": person["employee"]["employments"][0]["id"],
         "absence": absence["requestAbsence"]["id"],
+        "document": uploaded.json()["data"]["uploadDocument"]["id"],
+        "category": categories["documentCategories"][0]["id"],
     }
 
 
@@ -169,6 +178,33 @@ CROSS_TENANT_OPERATIONS: list[tuple[str, str, Any]] = [
         "cancelAbsence",
         "mutation($id: ID!) { cancelAbsence(id: $id, version: 1) { id } }",
         lambda v: {"id": v["absence"]},
+    ),
+    (
+        "documents",
+        "query($id: ID!) { documents(employeeId: $id) { id } }",
+        lambda v: {"id": v["emp"]},
+    ),
+    ("document", "query($id: ID!) { document(id: $id) { id } }", lambda v: {"id": v["document"]}),
+    (
+        "createDocumentDownloadUrl",
+        "mutation($id: ID!) { createDocumentDownloadUrl(id: $id) { url } }",
+        lambda v: {"id": v["document"]},
+    ),
+    (
+        "deleteDocument",
+        "mutation($id: ID!) { deleteDocument(id: $id) }",
+        lambda v: {"id": v["document"]},
+    ),
+    (
+        "updateDocumentCategory",
+        'mutation($id: ID!) { updateDocumentCategory(id: $id, input: {version: 1, name: "X"})'
+        " { id } }",
+        lambda v: {"id": v["category"]},
+    ),
+    (
+        "deleteDocumentCategory",
+        "mutation($id: ID!) { deleteDocumentCategory(id: $id, version: 1) }",
+        lambda v: {"id": v["category"]},
     ),
 ]
 

@@ -4,7 +4,9 @@ The table below is written from the product definition of the built-in roles, no
 the implementation's own tables. Every cell is asked of the engine through the API
 (``accessExplanation``), and every cell that has a real operation today is also executed
 as a real query or mutation: allowed means it works, denied means FORBIDDEN (or
-NOT_FOUND for a person the viewer may not even see) and nothing written.
+NOT_FOUND for a person the viewer may not even see) and nothing written. Document
+actions on ``documents`` are executed as real uploads, listings, downloads (the link
+fetched too) and deletions of a document in the ``other`` category.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
     "owner": {(g, a): EVERYONE for g in GROUPS for a in ACTIONS},
     "hr_admin": {(g, a): EVERYONE for g in GROUPS for a in ACTIONS},
     "manager": {
-        **{(g, "see"): REPORTS for g in ("basic", "job", "employment", "absence")},
+        **{(g, "see"): REPORTS for g in ("basic", "job", "employment", "absence", "documents")},
         ("absence", "approve"): REPORTS,
     },
     "employee": {
@@ -52,7 +54,8 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
         ("job", "see"): EVERYONE,
         **{(g, "edit"): {"self"} for g in ("personal", "emergency", "bank")},
         **{(g, a): {"self"} for g in ("absence", "absence_reason") for a in ("add", "edit")},
-        ("documents", "download"): {"self"},
+        **{(g, "download"): {"self"} for g in GROUPS},
+        **{(g, "upload"): {"self"} for g in GROUPS},
     },
     "payroll": {
         **{
@@ -63,7 +66,11 @@ EXPECTED: dict[str, dict[tuple[str, str], set[str]]] = {
         ("basic", "see"): EVERYONE,
         ("job", "see"): EVERYONE,
     },
-    "auditor": {("basic", "see"): EVERYONE, ("job", "see"): EVERYONE},
+    "auditor": {
+        ("basic", "see"): EVERYONE,
+        ("job", "see"): EVERYONE,
+        ("documents", "see"): EVERYONE,
+    },
 }
 
 
@@ -82,6 +89,7 @@ async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any
                 " UNION ALL SELECT 'p', id, version FROM employee_personal WHERE tenant_id = :t"
                 " UNION ALL SELECT 'c', id, version FROM emergency_contacts WHERE tenant_id = :t"
                 " UNION ALL SELECT 's', id, version FROM compensations WHERE tenant_id = :t"
+                " UNION ALL SELECT 'd', id, 0 FROM documents WHERE tenant_id = :t"
                 " ORDER BY 1, 2"
             ),
             {"t": tenant.id},
@@ -118,6 +126,54 @@ class Operations:
 
     async def _owner(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
         return await self.api.data(document, variables, token=self.owner.token)
+
+    async def _document(self, target: str) -> str:
+        """A document of the ``other`` category (governed by ``documents``, visible to and
+        uploadable by employees, so only the grants decide), uploaded by the Owner."""
+        response = await self.api.upload(
+            target, "other", b"%PDF-1.7 matrix", token=self.owner.token
+        )
+        document: str = response.json()["data"]["uploadDocument"]["id"]
+        return document
+
+    async def documents(self, token: str, action: str, target: str) -> bool:
+        """The real document operation behind an action on the ``documents`` group."""
+        if action == "upload":
+            response = await self.api.upload(target, "other", b"%PDF-1.7 upload", token=token)
+            return self._outcome(response.json(), "documents")
+        document = await self._document(target)
+        if action == "see":
+            body = await self.api.gql(
+                "query($e: ID!) { documents(employeeId: $e) { id } }", {"e": target}, token=token
+            )
+            if error_codes(body) == ["NOT_FOUND"]:
+                return False
+            assert "errors" not in body, body
+            return document in {d["id"] for d in body["data"]["documents"]}
+        if action == "download":
+            body = await self.api.gql(
+                "mutation($id: ID!) { createDocumentDownloadUrl(id: $id) { url } }",
+                {"id": document},
+                token=token,
+            )
+            if not self._outcome(body, "documents"):
+                return False
+            got = await self.api.client.get(body["data"]["createDocumentDownloadUrl"]["url"])
+            assert got.status_code == 200, got.text
+            return True
+        body = await self.api.gql(
+            "mutation($id: ID!) { deleteDocument(id: $id) }", {"id": document}, token=token
+        )
+        return self._outcome(body, "documents")
+
+    @staticmethod
+    def _outcome(body: dict[str, Any], group: str) -> bool:
+        if "errors" not in body:
+            return True
+        assert error_codes(body) in (["FORBIDDEN"], ["NOT_FOUND"]), body
+        if error_codes(body) == ["FORBIDDEN"]:
+            assert group in body["errors"][0]["extensions"]["deniedFieldGroups"]
+        return False
 
     async def see(self, token: str, group: str, target: str) -> bool | None:
         """Whether the group shows for the target; None where no field of it exists yet."""
@@ -272,6 +328,7 @@ class Operations:
         return False
 
 
+DOCUMENT_ACTIONS = ("see", "upload", "download", "delete")
 EXPLAIN = """query($u: ID!, $e: ID!) { accessExplanation(userId: $u, employeeId: $e) {
   fieldGroup actions { action grantedBy { roleName scope } } } }"""
 
@@ -298,6 +355,14 @@ async def test_builtin_role_matrix(
             if ((group, action) in granted) != want:
                 mismatches.append(("engine", group, action, relation, want))
             real_want = want and expected(role, "basic", "see", relation)
+            if group == "documents" and action in DOCUMENT_ACTIONS:
+                before = await _snapshot(owner_engine, owner)
+                outcome = await operations.documents(login.token, action, target)
+                if outcome != real_want:
+                    mismatches.append(("api", group, action, relation, real_want))
+                if not outcome and action == "upload":
+                    assert await _snapshot(owner_engine, owner) == before, (group, action)
+                continue
             if action == "see":
                 outcome = await operations.see(login.token, group, target)
                 if outcome is not None and outcome != real_want:

@@ -180,3 +180,12 @@ IBAN_INDEX = BlindIndex("bank_accounts.iban", normalize_iban)
 
 TOTP_SEED = SEALED_COLUMNS.register("totp_credentials", "seed_sealed")
 """A tenant user's TOTP seed, under the tenant data key; the row's id is the user's id."""
+
+DOCUMENT_KEY = SEALED_COLUMNS.register(
+    "documents", "file_key_sealed", person_column="employee_id", holds=SealedKind.FILE_KEY
+)
+"""The key of a document's body, sealed under the employee's person key (issue 9)."""
+DOCUMENT_FILENAME = SEALED_COLUMNS.register(
+    "documents", "filename_sealed", person_column="employee_id"
+)
+"""A document's original (normalised) filename: personal, so sealed like a field."""

@@ -13,7 +13,16 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALLOWED_METHODS = frozenset({"GET", "POST"})
-ALLOWED_HEADERS = frozenset({"authorization", "content-type", "x-request-id"})
+ALLOWED_HEADERS = frozenset(
+    # The last two mark a multipart upload as not cross-site (hrvault.schema.uploads).
+    {
+        "authorization",
+        "content-type",
+        "x-request-id",
+        "x-requested-with",
+        "apollo-require-preflight",
+    }
+)
 EXPOSED_HEADERS = "retry-after, x-request-id"
 PREFLIGHT_MAX_AGE = "600"
 

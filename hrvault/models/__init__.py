@@ -3,6 +3,7 @@
 from hrvault.models.absence import Absence, AbsenceType
 from hrvault.models.audit import AuditCheckpoint, AuditHead, AuditRecord
 from hrvault.models.base import Base
+from hrvault.models.document import Document, DocumentCategory, DocumentLink
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
 from hrvault.models.erasure import TenantErasure
@@ -42,6 +43,9 @@ __all__ = [
     "Compensation",
     "CredentialBucket",
     "Department",
+    "Document",
+    "DocumentCategory",
+    "DocumentLink",
     "EmergencyContact",
     "Employee",
     "EmployeeStatus",

@@ -49,19 +49,22 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "manager",
         "Manager",
         "Sees the directory, job, employment and absences of their reports and approves "
-        "their absences; no pay, identity, bank, personal data or absence reasons.",
-        grants((G.BASIC, G.JOB, G.EMPLOYMENT, G.ABSENCE), READ, Scope.ALL_REPORTS)
+        "their absences; sees which documents they have but opens none; no pay, identity, "
+        "bank, personal data or absence reasons.",
+        grants((G.BASIC, G.JOB, G.EMPLOYMENT, G.ABSENCE, G.DOCUMENTS), READ, Scope.ALL_REPORTS)
         | grants((G.ABSENCE,), (Action.APPROVE,), Scope.ALL_REPORTS),
     ),
     BuiltinRole(
         "employee",
         "Employee",
         "Sees everything about themselves and edits their own personal, emergency and bank "
-        "details; requests absences (with their reason); sees the company directory.",
+        "details; requests absences (with their reason); downloads and uploads their own "
+        "documents as each category allows (employee-visible, employee-uploadable); sees the "
+        "company directory.",
         grants(PERSON_GROUPS, READ, Scope.SELF)
         | grants((G.PERSONAL, G.EMERGENCY, G.BANK), (Action.EDIT,), Scope.SELF)
         | grants((G.ABSENCE, G.ABSENCE_REASON), (Action.ADD, Action.EDIT), Scope.SELF)
-        | grants((G.DOCUMENTS,), (Action.DOWNLOAD,), Scope.SELF)
+        | grants(PERSON_GROUPS, (Action.DOWNLOAD, Action.UPLOAD), Scope.SELF)
         | grants((G.BASIC, G.JOB), READ, Scope.ALL),
     ),
     BuiltinRole(
@@ -74,8 +77,9 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole(
         "auditor",
         "Auditor",
-        "Reads the audit log and the directory; changes nothing.",
-        grants((G.BASIC, G.JOB), READ, Scope.ALL, include_former=True),
+        "Reads the audit log, the directory and the document register (which documents "
+        "exist, never their content); changes nothing.",
+        grants((G.BASIC, G.JOB, G.DOCUMENTS), READ, Scope.ALL, include_former=True),
         frozenset({Ability.SEE_AUDIT}),
     ),
 )

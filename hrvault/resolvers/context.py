@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.keyring import TenantKeyring
+from hrvault.documents.store import FileStore
 from hrvault.errors import (
     HrvaultError,
     TotpEnrollmentRequired,
@@ -52,6 +54,7 @@ class RequestContext:
     token_hasher: TokenHasher
     seeds: SeedSealing
     keyring: TenantKeyring
+    files: FileStore
     db: AsyncSession = field(init=False)
     reader: Reader = field(init=False)
     loaders: Loaders = field(init=False)
@@ -67,6 +70,20 @@ class RequestContext:
     audit: AuditTrail = field(default_factory=AuditTrail)
     restricted: list[list[str | int]] = field(default_factory=list)
     """Response paths withheld by a permission: shown to the client as ``restricted``."""
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Work outside the database once the request's transaction committed (removing the
+    stored body of a deleted document). Synchronous; run in a worker thread."""
+    after_rollback: list[Callable[[], None]] = field(default_factory=list)
+    """Undoing work outside the database when the transaction rolls back (removing a body
+    stored by an upload that did not commit)."""
+    _cipher: TenantCipher | None = field(default=None, init=False, repr=False)
+
+    @property
+    def cipher(self) -> TenantCipher:
+        """The request's cipher for its tenant (one per transaction)."""
+        if self._cipher is None:
+            self._cipher = TenantCipher(self.keyring, self.db, self.tenant_id)
+        return self._cipher
 
     def restrict(self, path: list[str | int]) -> None:
         self.restricted.append(path)

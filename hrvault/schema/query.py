@@ -20,6 +20,7 @@ from hrvault.resolvers import (
 )
 from hrvault.schema import fields
 from hrvault.schema.audit_query import AuditQuery
+from hrvault.schema.documents import DocumentQuery
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.integrations import IntegrationQuery
 from hrvault.schema.types.absence import AbsenceType
@@ -194,5 +195,5 @@ class AdminQuery:
 
 
 @strawberry.type
-class Query(PeopleQuery, AdminQuery, AuditQuery, IntegrationQuery):
+class Query(PeopleQuery, AdminQuery, AuditQuery, IntegrationQuery, DocumentQuery):
     """All queries; the areas' classes contribute the fields."""

@@ -2,24 +2,33 @@
 
 What the endpoint accepts is deliberately narrow: one operation per request as a JSON
 object (no batches), ``application/json`` for POST and queries only over GET (the
-library's rules), no multipart: a multipart POST is a request a browser sends cross-site
-without a preflight, so it would open a CSRF path for cookie-authenticated users.
+library's rules). Multipart (GraphQL multipart requests, for ``uploadDocument``) only with
+a header no simple request can carry: a multipart POST is a request a browser sends
+cross-site without a preflight, so without it cookie-authenticated users could be forged
+into uploading (``hrvault.schema.uploads``).
+
+An upload's file is received after authentication and before the operation's
+transaction, with no database connection held, under the tenant's size limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
@@ -37,25 +46,33 @@ from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.db import bind_tenant
+from hrvault.documents.store import FileStore
 from hrvault.errors import (
     ErrorCode,
     HrvaultError,
     OperationTimedOut,
+    PayloadTooLarge,
     RateLimited,
     StepUpRequired,
     TotpRequired,
     Unauthenticated,
 )
+from hrvault.http.multipart import MultipartError
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
 from hrvault.permissions.relations import Relations
 from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.documents import tenant_document_limit
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
 from hrvault.schema.cookies import session_cookie_name
 from hrvault.schema.errors import format_error
+from hrvault.schema.uploads import MULTIPART_ALLOWANCE, parse_multipart_request, pending_upload
+
+logger = logging.getLogger(__name__)
+_REQUEST: contextvars.ContextVar[Request] = contextvars.ContextVar("hrvault_request")
 
 
 def _presented_token(request: Request) -> tuple[str | None, bool]:
@@ -87,12 +104,13 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         token_hasher: TokenHasher,
         seeds: SeedSealing,
         keyring: TenantKeyring,
+        files: FileStore,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,  # read by parse_multipart below, not the library's
         )
         self._settings = settings
         self._clock = clock
@@ -104,17 +122,36 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._partner_limit = RequestRateLimiter(Rate(settings.partner_rate_limit, 60), clock)
         self._seeds = seeds
         self._keyring = keyring
+        self._files = files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refusals, ours or the library's, answer in GraphQL's error shape."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        token = _REQUEST.set(request)
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as refusal:
             response = response_for(refusal)
+        finally:
+            _REQUEST.reset(token)
+            upload = pending_upload(request)
+            if upload is not None:
+                upload.close()
         await response(scope, receive, send)
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        """A GraphQL multipart request, streamed: the file is not read here (see uploads)."""
+        starlette_request = _REQUEST.get()
+        _, params = parse_content_type(starlette_request.headers.get("content-type", ""))
+        return await parse_multipart_request(
+            starlette_request,
+            params.get("boundary"),
+            decode_json=self.decode_json,
+            field_limit=self._settings.max_body_bytes,
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch."""
@@ -142,6 +179,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             token_hasher=self._token_hasher,
             seeds=self._seeds,
             keyring=self._keyring,
+            files=self._files,
         )
 
     async def _authenticate_partner(self, context: RequestContext, token: str) -> None:
@@ -257,22 +295,32 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         """Run the operation inside the request's transaction; errors in a mutation undo it.
 
         The whole of it runs under the execution timeout; a timed-out request is rolled
-        back like any failed one.
+        back like any failed one. An upload's file is received between authentication and
+        the operation, outside the timeout (it has its own) and outside any transaction.
         """
         context: RequestContext = kwargs["context"]
         timeout = self._settings.graphql.timeout_seconds
+        loop = asyncio.get_running_loop()
+        committed = False
         async with self._sessions() as db:
             context.db = db
             context.reader = Reader(db)
             try:
-                async with asyncio.timeout(timeout):
+                deadline = loop.time() + timeout
+                async with asyncio.timeout_at(deadline):
                     await self._authenticate(context)
                     self._count_request(context)
+                    upload_limit = await self._upload_limit(context)
+                if upload_limit is not None:
+                    deadline += await self._receive_upload(context, upload_limit)
+                async with asyncio.timeout_at(deadline):
+                    if upload_limit is not None and context.principal is not None:
+                        await bind_tenant(db, context.principal.tenant_id)
                     result = await super().execute_single(*args, **kwargs)
                 if result.errors and context.is_mutation:
                     await db.rollback()
                 else:
-                    await self._commit(db, result)
+                    committed = await self._commit(db, result)
             except HTTPException:
                 await db.rollback()
                 raise
@@ -291,10 +339,65 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 return ExecutionResult(
                     data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
                 )
+            finally:
+                await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
 
+    async def _upload_limit(self, context: RequestContext) -> int | None:
+        """The tenant's size limit when a signed-in user's upload is to be received now.
+
+        Anyone else's upload is left unread (the operation refuses them). A declared
+        length over the limit is refused before a byte of the body is read. The
+        authentication's transaction then ends, so no connection is held while the file
+        arrives; the operation's transaction is bound to the tenant again after.
+        """
+        principal = context.principal
+        if (
+            pending_upload(context.request) is None
+            or principal is None
+            or principal.kind is not PrincipalKind.USER
+            or principal.stage is not SessionStage.FULL
+        ):
+            return None
+        limit = await tenant_document_limit(context.db, principal.tenant_id)
+        declared = context.request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
+            raise RequestRefused(
+                413,
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"the file is larger than this company's limit of {limit} bytes",
+                details={"maxBytes": limit},
+            )
+        await context.db.commit()
+        return limit
+
+    async def _receive_upload(self, context: RequestContext, limit: int) -> float:
+        """Receive the multipart request's file (its own timeout); the seconds it took."""
+        upload = pending_upload(context.request)
+        if upload is None:  # _upload_limit said there is one
+            raise RuntimeError("no upload to receive")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(self._settings.upload_timeout_seconds):
+                await upload.receive(max_bytes=limit, spool_dir=self._settings.upload_spool_path)
+        except PayloadTooLarge as exc:
+            raise RequestRefused(
+                413, ErrorCode.PAYLOAD_TOO_LARGE, exc.message, details={"maxBytes": limit}
+            ) from None
+        except TimeoutError:
+            raise RequestRefused(
+                408,
+                ErrorCode.OPERATION_TIMED_OUT,
+                "the file took longer than"
+                f" {self._settings.upload_timeout_seconds:g} seconds to arrive",
+            ) from None
+        except (MultipartError, ClientDisconnect) as exc:
+            raise RequestRefused(400, ErrorCode.BAD_REQUEST, f"upload incomplete: {exc}") from None
+        return loop.time() - started
+
     @staticmethod
-    async def _commit(db: AsyncSession, result: ExecutionResult) -> None:
+    async def _commit(db: AsyncSession, result: ExecutionResult) -> bool:
         """Commit a successful mutation, or what a query wrote (its last-seen time).
 
         When one root field of a query fails in a way that voids the whole result,
@@ -308,6 +411,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             if not result.errors:
                 raise
             await db.rollback()
+            return False
+        return True
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -322,3 +427,14 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         if result.extensions:
             response["extensions"] = result.extensions
         return response
+
+
+async def _run_hooks(hooks: list[Callable[[], None]]) -> None:
+    """Work outside the database after the transaction ended; a failure is only logged
+    (the transaction's outcome stands either way)."""
+    for hook in hooks:
+        try:
+            await asyncio.to_thread(hook)
+        except Exception:
+            logger.exception("after-transaction work failed")
+    hooks.clear()

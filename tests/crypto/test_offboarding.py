@@ -17,12 +17,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hrvault.config import Settings
 from hrvault.crypto.binding import NO_PERSON, field_ad
 from hrvault.crypto.errors import KeyDestroyedError
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import read_key_file
 from hrvault.db import session_factory
-from hrvault.offboarding import DOCUMENTS_FOLDER, erase_tenant, find_tenant
+from hrvault.offboarding import erase_tenant, find_tenant
 from tests.crypto.conftest import Columns, Transactions
 from tests.crypto.remaining_keys import every_remaining_key, opens_with_any
 from tests.support import Api, TenantFactory, TenantHandle, error_codes
@@ -90,7 +91,7 @@ async def _populate(
         await conn.execute(
             text(f"INSERT INTO {UNLINKED_TABLE} VALUES (:t, gen_random_uuid())"), {"t": tenant.id}
         )
-    folder = data_dir / DOCUMENTS_FOLDER / str(tenant.id)
+    folder = Settings(data_dir=data_dir).files_path / str(tenant.id)
     (folder / "contracts").mkdir(parents=True)
     (folder / "contracts" / "one.sealed").write_bytes(b"\x01sealed")
     (folder / "two.sealed").write_bytes(b"\x01sealed")
@@ -172,7 +173,7 @@ async def erasure_record(owner_engine: AsyncEngine, tenant_id: uuid.UUID) -> dic
 
 
 def documents(data_dir: Path, tenant_id: uuid.UUID) -> list[str]:
-    folder = data_dir / DOCUMENTS_FOLDER / str(tenant_id)
+    folder = Settings(data_dir=data_dir).files_path / str(tenant_id)
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
@@ -228,7 +229,7 @@ async def test_destroy_deletes_every_row_and_file_and_prints_a_receipt(
     assert destroyed_at <= datetime.fromisoformat(receipt["completed_at"])
 
     assert set((await rows_naming(owner_engine, victim.id)).values()) == {0}
-    assert not (data_dir / DOCUMENTS_FOLDER / str(victim.id)).exists()
+    assert not (Settings(data_dir=data_dir).files_path / str(victim.id)).exists()
     assert await key_rows(owner_engine, victim.id) == {(key, False) for key in keys}
     record = await erasure_record(owner_engine, victim.id)
     assert record is not None
@@ -422,7 +423,7 @@ async def test_a_run_stopped_after_the_keys_is_completed_by_the_next(
         table: n for table, n in before.items() if n and table != blocking_table
     }
     assert set((await rows_naming(owner_engine, victim.id)).values()) == {0}
-    assert not (data_dir / DOCUMENTS_FOLDER / str(victim.id)).exists()
+    assert not (Settings(data_dir=data_dir).files_path / str(victim.id)).exists()
 
 
 class FilesUnreachable(OSError):

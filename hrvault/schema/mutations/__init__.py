@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from hrvault.schema.documents import DocumentMutations
 from hrvault.schema.integrations import IntegrationMutations
 from hrvault.schema.mutations.absences import AbsenceMutations
 from hrvault.schema.mutations.admin import AdminMutations
@@ -32,5 +33,6 @@ class Mutation(
     AdminMutations,
     IntegrationMutations,
     SupportMutations,
+    DocumentMutations,
 ):
     """All mutations; the areas' classes contribute the fields."""
