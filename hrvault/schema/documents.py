@@ -7,7 +7,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from hrvault.permissions.access import requires
-from hrvault.resolvers import documents
+from hrvault.resolvers import document_categories, documents
 from hrvault.schema import fields
 from hrvault.schema.types.base import FieldGroupEnum, Info
 from hrvault.schema.types.document import (
@@ -51,7 +51,7 @@ class UpdateDocumentSettingsInput:
 class DocumentQuery:
     @fields.query(description="The company's document categories.")
     async def document_categories(self, info: Info) -> list[DocumentCategory]:
-        rows = await documents.list_categories(info.context)
+        rows = await document_categories.list_categories(info.context)
         return [DocumentCategory.from_row(row) for row in rows]
 
     @fields.query(
@@ -70,7 +70,7 @@ class DocumentQuery:
 
     @fields.query(description="The company's document limits.")
     async def document_settings(self, info: Info) -> DocumentSettings:
-        return DocumentSettings.of(await documents.document_settings(info.context))
+        return DocumentSettings.of(await document_categories.document_settings(info.context))
 
 
 @strawberry.type
@@ -105,7 +105,7 @@ class DocumentMutations:
     async def create_document_category(
         self, info: Info, input: CreateDocumentCategoryInput
     ) -> DocumentCategory:
-        row = await documents.create_category(
+        row = await document_categories.create_category(
             info.context,
             code=input.code,
             name=input.name,
@@ -125,20 +125,22 @@ class DocumentMutations:
             "employee_visible": input.employee_visible,
             "employee_uploadable": input.employee_uploadable,
         }
-        row = await documents.update_category(info.context, id, input.version, changes)
+        row = await document_categories.update_category(info.context, id, input.version, changes)
         return DocumentCategory.from_row(row)
 
     @fields.mutation(access=MANAGE, description="Delete a category no document uses.")
     async def delete_document_category(
         self, info: Info, id: strawberry.ID, version: int
     ) -> strawberry.ID:
-        return strawberry.ID(str(await documents.delete_category(info.context, id, version)))
+        return strawberry.ID(
+            str(await document_categories.delete_category(info.context, id, version))
+        )
 
     @fields.mutation(access=MANAGE, description="Change the largest document accepted.")
     async def update_document_settings(
         self, info: Info, input: UpdateDocumentSettingsInput
     ) -> DocumentSettings:
-        updated = await documents.update_document_settings(
+        updated = await document_categories.update_document_settings(
             info.context, input.version, input.max_document_bytes
         )
         return DocumentSettings.of(updated)

@@ -18,17 +18,21 @@ site cannot add either without a preflight, which CORS then refuses.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
+from hrvault.auth.principal import PrincipalKind, SessionStage
 from hrvault.documents.incoming import IncomingFile
-from hrvault.errors import ErrorCode
+from hrvault.errors import ErrorCode, PayloadTooLarge
 from hrvault.http.multipart import MultipartError, MultipartStream
 from hrvault.http.refusals import RequestRefused
+from hrvault.resolvers.context import RequestContext
+from hrvault.resolvers.document_categories import tenant_document_limit
 
 CSRF_HEADERS = ("x-requested-with", "apollo-require-preflight")
 MULTIPART_ALLOWANCE = 64 * 1024
@@ -105,3 +109,58 @@ async def _field(stream: MultipartStream, name: str, limit: int) -> bytes:
     if part is None or part.name != name or part.filename is not None:
         raise MultipartError("the multipart request must start with `operations`, then `map`")
     return await stream.read(limit)
+
+
+async def upload_limit_for(context: RequestContext) -> int | None:
+    """The tenant's size limit when a signed-in user's upload is to be received now.
+
+    Anyone else's upload is left unread (the operation refuses them). A declared
+    length over the limit is refused before a byte of the body is read. The
+    authentication's transaction then ends, so no connection is held while the file
+    arrives; the operation's transaction is bound to the tenant again after.
+    """
+    principal = context.principal
+    if (
+        pending_upload(context.request) is None
+        or principal is None
+        or principal.kind is not PrincipalKind.USER
+        or principal.stage is not SessionStage.FULL
+    ):
+        return None
+    limit = await tenant_document_limit(context.db, principal.tenant_id)
+    declared = context.request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
+        raise RequestRefused(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"the file is larger than this company's limit of {limit} bytes",
+            details={"maxBytes": limit},
+        )
+    await context.db.commit()
+    return limit
+
+
+async def receive_upload(context: RequestContext, limit: int) -> float:
+    """Receive the multipart request's file (its own timeout); the seconds it took."""
+    upload = pending_upload(context.request)
+    if upload is None:  # upload_limit_for said there is one
+        raise RuntimeError("no upload to receive")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        async with asyncio.timeout(context.settings.upload_timeout_seconds):
+            await upload.receive(max_bytes=limit, spool_dir=context.settings.upload_spool_path)
+    except PayloadTooLarge as exc:
+        raise RequestRefused(
+            413, ErrorCode.PAYLOAD_TOO_LARGE, exc.message, details={"maxBytes": limit}
+        ) from None
+    except TimeoutError:
+        raise RequestRefused(
+            408,
+            ErrorCode.OPERATION_TIMED_OUT,
+            "the file took longer than"
+            f" {context.settings.upload_timeout_seconds:g} seconds to arrive",
+        ) from None
+    except (MultipartError, ClientDisconnect) as exc:
+        raise RequestRefused(400, ErrorCode.BAD_REQUEST, f"upload incomplete: {exc}") from None
+    return loop.time() - started

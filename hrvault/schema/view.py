@@ -23,7 +23,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -51,25 +51,27 @@ from hrvault.errors import (
     ErrorCode,
     HrvaultError,
     OperationTimedOut,
-    PayloadTooLarge,
     RateLimited,
     StepUpRequired,
     TotpRequired,
     Unauthenticated,
 )
-from hrvault.http.multipart import MultipartError
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
 from hrvault.permissions.relations import Relations
 from hrvault.resolvers.context import RequestContext
-from hrvault.resolvers.documents import tenant_document_limit
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
 from hrvault.schema.cookies import session_cookie_name
 from hrvault.schema.errors import format_error
-from hrvault.schema.uploads import MULTIPART_ALLOWANCE, parse_multipart_request, pending_upload
+from hrvault.schema.uploads import (
+    parse_multipart_request,
+    pending_upload,
+    receive_upload,
+    upload_limit_for,
+)
 
 logger = logging.getLogger(__name__)
 _REQUEST: contextvars.ContextVar[Request] = contextvars.ContextVar("hrvault_request")
@@ -310,9 +312,9 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 async with asyncio.timeout_at(deadline):
                     await self._authenticate(context)
                     self._count_request(context)
-                    upload_limit = await self._upload_limit(context)
+                    upload_limit = await upload_limit_for(context)
                 if upload_limit is not None:
-                    deadline += await self._receive_upload(context, upload_limit)
+                    deadline += await receive_upload(context, upload_limit)
                 async with asyncio.timeout_at(deadline):
                     if upload_limit is not None and context.principal is not None:
                         await bind_tenant(db, context.principal.tenant_id)
@@ -342,59 +344,6 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             finally:
                 await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
-
-    async def _upload_limit(self, context: RequestContext) -> int | None:
-        """The tenant's size limit when a signed-in user's upload is to be received now.
-
-        Anyone else's upload is left unread (the operation refuses them). A declared
-        length over the limit is refused before a byte of the body is read. The
-        authentication's transaction then ends, so no connection is held while the file
-        arrives; the operation's transaction is bound to the tenant again after.
-        """
-        principal = context.principal
-        if (
-            pending_upload(context.request) is None
-            or principal is None
-            or principal.kind is not PrincipalKind.USER
-            or principal.stage is not SessionStage.FULL
-        ):
-            return None
-        limit = await tenant_document_limit(context.db, principal.tenant_id)
-        declared = context.request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
-            raise RequestRefused(
-                413,
-                ErrorCode.PAYLOAD_TOO_LARGE,
-                f"the file is larger than this company's limit of {limit} bytes",
-                details={"maxBytes": limit},
-            )
-        await context.db.commit()
-        return limit
-
-    async def _receive_upload(self, context: RequestContext, limit: int) -> float:
-        """Receive the multipart request's file (its own timeout); the seconds it took."""
-        upload = pending_upload(context.request)
-        if upload is None:  # _upload_limit said there is one
-            raise RuntimeError("no upload to receive")
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        try:
-            async with asyncio.timeout(self._settings.upload_timeout_seconds):
-                await upload.receive(max_bytes=limit, spool_dir=self._settings.upload_spool_path)
-        except PayloadTooLarge as exc:
-            raise RequestRefused(
-                413, ErrorCode.PAYLOAD_TOO_LARGE, exc.message, details={"maxBytes": limit}
-            ) from None
-        except TimeoutError:
-            raise RequestRefused(
-                408,
-                ErrorCode.OPERATION_TIMED_OUT,
-                "the file took longer than"
-                f" {self._settings.upload_timeout_seconds:g} seconds to arrive",
-            ) from None
-        except (MultipartError, ClientDisconnect) as exc:
-            raise RequestRefused(400, ErrorCode.BAD_REQUEST, f"upload incomplete: {exc}") from None
-        return loop.time() - started
 
     @staticmethod
     async def _commit(db: AsyncSession, result: ExecutionResult) -> bool:

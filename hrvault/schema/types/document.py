@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 
 from hrvault.models import DocumentCategory as DocumentCategoryRow
-from hrvault.resolvers import documents
+from hrvault.resolvers import document_categories, documents
 from hrvault.resolvers.documents import Shown
 from hrvault.schema.types.base import (
     ADMINISTRATION,
@@ -133,5 +133,5 @@ class DocumentSettings:
     version: int = strawberry.field(metadata=ADMINISTRATION)
 
     @classmethod
-    def of(cls, settings: documents.DocumentSettings) -> Self:
+    def of(cls, settings: document_categories.DocumentSettings) -> Self:
         return cls(max_document_bytes=settings.max_document_bytes, version=settings.version)
