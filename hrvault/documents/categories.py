@@ -14,7 +14,7 @@ from hrvault.vocabulary import FieldGroup
 G = FieldGroup
 
 # (code, name, governing field group, employee-visible, employee-uploadable). Kept in step
-# with the copy migration 0010 seeded existing tenants with.
+# with the copy migration 0011 seeded existing tenants with.
 BUILTIN_CATEGORIES: tuple[tuple[str, str, FieldGroup, bool, bool], ...] = (
     ("contract", "Contract", G.DOCUMENTS, True, False),
     ("payslip", "Payslip", G.SALARY, True, False),
