@@ -8,6 +8,7 @@ scripting contract for operators); without it, it prints text for people.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -103,6 +104,18 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     sys.exit(0)
 
 
+def _freeze_start_up_heap() -> None:
+    """Take what start-up built (modules, the schema, mappers) out of the cyclic collector.
+
+    Those objects live as long as the process, yet every full collection would walk all
+    of them, and a large page makes enough survivors to start one every few requests;
+    that walk was about a third of the server's CPU at page size 100. Freezing leaves
+    them to reference counting and the collector only what requests create.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def _url(settings: Settings, host: str, port: int) -> str:
     return f"{'https' if settings.tls else 'http'}://{host}:{port}/graphql"
 
@@ -132,8 +145,10 @@ def _serve(
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into a normal exit
     # lets exit handlers run, so the embedded PostgreSQL is released instead of orphaned.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    app = create_app(settings, database=urls)
+    _freeze_start_up_heap()
     uvicorn.run(
-        create_app(settings, database=urls),
+        app,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),

@@ -69,9 +69,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+_BIND_TENANT = text("SELECT set_config(:name, :value, true)")
+
+
 async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Scope the current transaction to one tenant; row-level security reads this."""
-    await session.execute(
-        text("SELECT set_config(:name, :value, true)"),
-        {"name": TENANT_SETTING, "value": str(tenant_id)},
-    )
+    await session.execute(_BIND_TENANT, {"name": TENANT_SETTING, "value": str(tenant_id)})

@@ -1,4 +1,8 @@
-"""Lists load their relations in batches: the statement count does not grow with the page."""
+"""Lists load their relations in batches: the statement count does not grow with the page.
+
+The counts themselves are pinned too: a statement more per request is a cost every
+request pays, so it should be a decision, not an accident.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,21 @@ EVERYTHING = """query($n: Int!) { employees(first: $n) { nodes {
   absences { status absenceType { name } }
 } pageInfo { hasNextPage endCursor } } }"""
 
+# Every request of a signed-in user: bind the tenant, check and touch the session,
+# compile the policy (grants and abilities together).
+AUTHENTICATION = ("SELECT set_config(", "UPDATE sessions ", "SELECT roles.id, roles.name, ")
 
-@pytest.mark.parametrize("document", [NESTED, EVERYTHING], ids=["nested", "everything"])
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    # nested: the page, current jobs, current managers, departments (every manager is on
+    # the page, so none is fetched again); everything adds direct reports, the four
+    # histories and offices (the tenant has no absences, so no absence types).
+    [(NESTED, len(AUTHENTICATION) + 4), (EVERYTHING, len(AUTHENTICATION) + 10)],
+    ids=["nested", "everything"],
+)
 async def test_statement_count_is_constant_across_page_sizes(
-    api: Api, tenants: TenantFactory, statements: StatementCounter, document: str
+    api: Api, tenants: TenantFactory, statements: StatementCounter, document: str, expected: int
 ) -> None:
     tenant = await tenants.create(employees=120)
     counts = {}
@@ -28,3 +43,15 @@ async def test_statement_count_is_constant_across_page_sizes(
         assert len(data["employees"]["nodes"]) == size
         counts[size] = statements.count
     assert counts[1] == counts[10] == counts[100], counts
+    assert counts[100] == expected, "\n".join(statements.statements)
+
+
+async def test_authentication_and_policy_take_three_statements(
+    api: Api, tenants: TenantFactory, statements: StatementCounter
+) -> None:
+    tenant = await tenants.create(employees=1)
+    statements.reset()
+    await api.data("{ departments { name } }", token=tenant.token)
+    sent = [" ".join(statement.split()) for statement in statements.statements]
+    assert [s.startswith(p) for s, p in zip(sent, AUTHENTICATION, strict=False)] == [True] * 3, sent
+    assert len(sent) == len(AUTHENTICATION) + 1, sent

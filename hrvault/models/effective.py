@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Subquery
 
 from hrvault.models import JobAssignment, ReportingLine
 
+# A value, or a parameter bound when the statement runs (for statements built once).
+TenantId = uuid.UUID | BindParameter[uuid.UUID]
+Day = date | BindParameter[date]
 
-def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[JobAssignment]:
+
+def current_jobs(tenant_id: TenantId, today: Day) -> Select[JobAssignment]:
     """The latest job assignment effective today, per employee."""
     return (
         select(JobAssignment)
@@ -22,11 +26,11 @@ def current_jobs(tenant_id: uuid.UUID, today: date) -> Select[JobAssignment]:
     )
 
 
-def current_jobs_subquery(tenant_id: uuid.UUID, today: date) -> Subquery:
+def current_jobs_subquery(tenant_id: TenantId, today: Day) -> Subquery:
     return current_jobs(tenant_id, today).subquery("current_job")
 
 
-def current_managers_subquery(tenant_id: uuid.UUID, today: date) -> Subquery:
+def current_managers_subquery(tenant_id: TenantId, today: Day) -> Subquery:
     """``(employee_id, manager_id)`` of the primary reporting line effective today."""
     return (
         select(ReportingLine.employee_id, ReportingLine.manager_id)

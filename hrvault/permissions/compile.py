@@ -4,37 +4,66 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.models import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import GrantSource, Policy
 from hrvault.permissions.relations import resolve_relations
-from hrvault.vocabulary import Action, FieldGroup, Scope
 
-# Plain columns, not ORM objects: a role like Owner has some eighty grants, and this runs
-# at every request.
-_GRANT_COLUMNS = (
-    Role.id,
-    Role.name,
-    RoleGrant.field_group,
-    RoleGrant.action,
-    RoleGrant.scope,
-    RoleGrant.include_former,
-)
+_ROLE_OF_GRANT = (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id)
+_ROLE_OF_ABILITY = (RoleAbility.tenant_id == Role.tenant_id) & (RoleAbility.role_id == Role.id)
+_HELD_ROLE = (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id)
+_IN_TENANT = Role.tenant_id == bindparam("tenant_id")
 
 
-def _grants_of_user(
-    tenant_id: uuid.UUID, user_id: uuid.UUID
-) -> Select[uuid.UUID, str, FieldGroup, Action, Scope, bool]:
-    return (
-        select(*_GRANT_COLUMNS)
-        .join(UserRole, (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id))
-        .join(RoleGrant, (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id))
-        .where(Role.tenant_id == tenant_id, UserRole.user_id == user_id)
-    )
+def _none(column: Any) -> Any:
+    """A NULL in the place of ``column``, read back as the column's type."""
+    return type_coerce(null(), column.type)
+
+
+def _policy_rows(chosen: ColumnElement[bool], *, of_user: bool) -> CompoundSelect[Any]:
+    """The chosen roles' grants and abilities in one statement, as plain columns (a role
+    like Owner has some eighty grants, and this runs at every request): a grant row has
+    no ability, an ability row no grant."""
+    grants = select(
+        Role.id,
+        Role.name,
+        RoleGrant.field_group,
+        RoleGrant.action,
+        RoleGrant.scope,
+        RoleGrant.include_former,
+        _none(RoleAbility.ability),
+    ).join(RoleGrant, _ROLE_OF_GRANT)
+    abilities = select(
+        Role.id,
+        Role.name,
+        _none(RoleGrant.field_group),
+        _none(RoleGrant.action),
+        _none(RoleGrant.scope),
+        _none(RoleGrant.include_former),
+        RoleAbility.ability,
+    ).join(RoleAbility, _ROLE_OF_ABILITY)
+    if of_user:
+        grants, abilities = grants.join(UserRole, _HELD_ROLE), abilities.join(UserRole, _HELD_ROLE)
+    return union_all(grants.where(_IN_TENANT, chosen), abilities.where(_IN_TENANT, chosen))
+
+
+# Built once and bound per request: building a statement and its cache key costs more
+# than running it.
+_OF_USER = _policy_rows(UserRole.user_id == bindparam("user_id"), of_user=True)
+_OF_ROLE = _policy_rows(Role.id == bindparam("role_id"), of_user=False)
 
 
 async def load_policy(
@@ -52,30 +81,18 @@ async def load_policy(
     """
     if (user_id is None) == (role_id is None):
         raise ValueError("load_policy needs exactly one of user_id or role_id")
-    grant_rows = select(*_GRANT_COLUMNS).join(
-        RoleGrant, (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id)
-    )
-    ability_rows = select(RoleAbility.ability, Role.name).join(
-        Role, (RoleAbility.tenant_id == Role.tenant_id) & (RoleAbility.role_id == Role.id)
-    )
+    params: dict[str, uuid.UUID | None]
     if user_id is not None:
-        grant_rows = _grants_of_user(tenant_id, user_id)
-        ability_rows = ability_rows.join(
-            UserRole, (UserRole.tenant_id == Role.tenant_id) & (UserRole.role_id == Role.id)
-        ).where(UserRole.user_id == user_id)
+        statement, params = _OF_USER, {"tenant_id": tenant_id, "user_id": user_id}
     else:
-        grant_rows = grant_rows.where(Role.id == role_id)
-        ability_rows = ability_rows.where(Role.id == role_id)
-    grant_rows = grant_rows.where(Role.tenant_id == tenant_id)
-    ability_rows = ability_rows.where(Role.tenant_id == tenant_id)
-
+        statement, params = _OF_ROLE, {"tenant_id": tenant_id, "role_id": role_id}
+    rows = (await db.execute(statement, params)).all()
     sources = [
-        GrantSource(role_id, role_name, Grant(group, action, scope, include_former))
-        for role_id, role_name, group, action, scope, include_former in (
-            await db.execute(grant_rows)
-        ).all()
+        GrantSource(role, name, Grant(group, action, scope, include_former))
+        for role, name, group, action, scope, include_former, ability in rows
+        if ability is None
     ]
-    abilities = [(ability, name) for ability, name in (await db.execute(ability_rows)).all()]
+    abilities = [(ability, name) for _, name, *_, ability in rows if ability is not None]
     scopes = frozenset(source.grant.scope for source in sources)
     relations = await resolve_relations(db, tenant_id, viewer_employee_id, scopes, today)
     return Policy(sources, abilities, relations)

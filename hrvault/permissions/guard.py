@@ -10,7 +10,6 @@ is one dictionary look-up, while a field extension alone costs about 1.6x on a l
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,20 +33,15 @@ def guard_resolver(group: FieldGroup, resolve: Resolver) -> Resolver:
     def allowed(employee: Any, info: Any) -> bool:
         return may_see(info, employee.row, group)
 
-    if inspect.iscoroutinefunction(resolve):
+    # One plain function serves sync and async resolvers alike: for an async one it hands
+    # the resolver's coroutine to the executor, which awaits it. A denied field is then
+    # null at once, and an allowed one costs no coroutine of the guard's own (two fewer
+    # per field and row than an ``async def`` guard, which Strawberry wraps again).
+    @functools.wraps(resolve)
+    def checked(self: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        return resolve(self, info, *args, **kwargs) if allowed(self, info) else None
 
-        @functools.wraps(resolve)
-        async def guarded_async(self: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-            return await resolve(self, info, *args, **kwargs) if allowed(self, info) else None
-
-        guarded: Any = guarded_async
-    else:
-
-        @functools.wraps(resolve)
-        def guarded_sync(self: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-            return resolve(self, info, *args, **kwargs) if allowed(self, info) else None
-
-        guarded = guarded_sync
+    guarded: Any = checked
     guarded.field_group = group  # lets tools (and tests) see the declared guard
     result: Resolver = guarded
     return result

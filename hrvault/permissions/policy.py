@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
@@ -50,6 +50,13 @@ class Decision:
         return self.allowed
 
 
+class Reach(NamedTuple):
+    """How the viewer reaches one person: all that a decision about them depends on."""
+
+    scopes: frozenset[Scope]
+    former: bool
+
+
 def _is_former(subject: Subject) -> bool:
     return subject.status is EmployeeStatus.TERMINATED
 
@@ -72,6 +79,7 @@ class Policy:
             ability_roles[ability].append(role_name)
         self.ability_roles = {a: tuple(names) for a, names in ability_roles.items()}
         self._visible: dict[uuid.UUID, frozenset[FieldGroup]] = {}
+        self._visible_by_reach: dict[Reach, frozenset[FieldGroup]] = {}
 
     @property
     def abilities(self) -> frozenset[Ability]:
@@ -97,18 +105,29 @@ class Policy:
         return Decision(False, f"no grant of {action.value} on {group.value} reaches {who}")
 
     def allows(self, subject: Subject, group: FieldGroup, action: Action) -> bool:
-        reaching = self.relations.scopes_reaching(subject.id)
-        former = _is_former(subject)
+        reach = Reach(self.relations.scopes_reaching(subject.id), _is_former(subject))
+        return self._allows(reach, group, action)
+
+    def _allows(self, reach: Reach, group: FieldGroup, action: Action) -> bool:
         return any(
-            source.grant.scope in reaching and (source.grant.include_former or not former)
+            source.grant.scope in reach.scopes and (source.grant.include_former or not reach.former)
             for source in self._by_action.get((group, action), ())
         )
 
     def can_see(self, subject: Subject, group: FieldGroup) -> bool:
-        """Whether ``group`` of this person may be shown; computed once per person."""
+        """Whether ``group`` of this person may be shown; computed once per person.
+
+        What a viewer may see of someone depends only on how the viewer reaches them and
+        whether they are a former employee, so the groups are worked out once per such
+        reach (a page of a hundred people usually has one or two), not once per person.
+        """
         visible = self._visible.get(subject.id)
         if visible is None:
-            visible = frozenset(g for g in PERSON_GROUPS if self.allows(subject, g, Action.SEE))
+            reach = Reach(self.relations.scopes_reaching(subject.id), _is_former(subject))
+            visible = self._visible_by_reach.get(reach)
+            if visible is None:
+                visible = frozenset(g for g in PERSON_GROUPS if self._allows(reach, g, Action.SEE))
+                self._visible_by_reach[reach] = visible
             self._visible[subject.id] = visible
         return group in visible
 

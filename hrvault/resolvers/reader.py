@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -23,9 +23,11 @@ class Reader:
         self._db = db
         self._lock = asyncio.Lock()
 
-    async def all(self, statement: Select[T]) -> Sequence[T]:
+    async def all(
+        self, statement: Select[T], params: Mapping[str, Any] | None = None
+    ) -> Sequence[T]:
         async with self._lock:
-            return (await self._db.scalars(statement)).all()
+            return (await self._db.scalars(statement, params)).all()
 
     async def first(self, statement: Select[T]) -> T | None:
         async with self._lock:
@@ -37,6 +39,8 @@ class Reader:
         async with self._lock:
             yield self._db
 
-    async def rows(self, statement: Select[Any]) -> Sequence[tuple[Any, ...]]:
+    async def rows(
+        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+    ) -> Sequence[tuple[Any, ...]]:
         async with self._lock:
-            return [tuple(row) for row in (await self._db.execute(statement)).all()]
+            return [tuple(row) for row in (await self._db.execute(statement, params)).all()]

@@ -3,8 +3,9 @@
 The object types of sensitive details hold rows of sealed bytes. A value is opened only
 when its field is selected, and only ever below a field guard that already allowed its
 group for that person (``Employee.personal`` and the like), so a denied value is never
-decrypted. The people's keys are unwrapped in one statement per list: the guarded field
-awaits ``keys_of(employee_id)``, a DataLoader batching every person of the response.
+decrypted. The guarded fields load their rows through ``rows`` (``SealedRows``), which
+unwraps the people's keys with them, one statement per list; other rows about a person
+(an absence's reason) await ``keys_of(employee_id)``, batched the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.columns import SealedColumn
 from hrvault.crypto.errors import DataIntegrityError, KeyDestroyedError
 from hrvault.errors import DataIntegrity
+from hrvault.resolvers.reader import Reader
+from hrvault.resolvers.sealed_rows import SealedRows
 
 SealedValue = str | date | Decimal | None
 """What a sealed column holds, before it is turned into text to seal."""
@@ -49,12 +52,15 @@ class PersonRow(Protocol):
 class SealedValues:
     """Opening and sealing for one request, under its transaction and tenant."""
 
-    def __init__(self, cipher: TenantCipher) -> None:
+    def __init__(self, cipher: TenantCipher, reader: Reader) -> None:
         self._cipher = cipher
+        self._reader = reader
         self._keys = DataLoader[uuid.UUID, None](self._load_keys)
+        self.rows = SealedRows(reader, cipher)
 
     async def _load_keys(self, employee_ids: Sequence[uuid.UUID]) -> list[None]:
-        await self._cipher.load_people(employee_ids)
+        async with self._reader.exclusive():  # one statement at a time on the connection
+            await self._cipher.load_people(employee_ids)
         return [None] * len(employee_ids)
 
     async def keys_of(self, employee_id: uuid.UUID) -> None:

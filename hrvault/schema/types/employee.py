@@ -108,61 +108,44 @@ class Employee:
         rows = await info.context.loaders.absences.load(self.row.id)
         return [Absence.from_row(row) for row in rows]
 
-    # Sensitive details: the guard has allowed the group for this person; their key is
-    # then unwrapped (batched over the list) and each selected value opened on its own.
+    # Sensitive details: the guard has allowed the group for this person; their rows come
+    # with their key (batched over the list), and each selected value is opened on its own.
 
     @person_field(FieldGroup.PERSONAL, description="Null until any personal detail is set.")
     async def personal(self, info: Info) -> PersonalDetails | None:
-        row = await info.context.loaders.personal.load(self.row.id)
-        if row is None:
-            return None
-        await info.context.sealed.keys_of(self.row.id)
-        return PersonalDetails.from_row(row)
+        row = await info.context.sealed.rows.personal.load(self.row.id)
+        return None if row is None else PersonalDetails.from_row(row)
 
     @person_field(FieldGroup.IDENTITY, description="Null until any identity detail is set.")
     async def identity(self, info: Info) -> IdentityDetails | None:
-        row = await info.context.loaders.identity.load(self.row.id)
-        if row is None:
-            return None
-        await info.context.sealed.keys_of(self.row.id)
-        return IdentityDetails.from_row(row)
+        row = await info.context.sealed.rows.identity.load(self.row.id)
+        return None if row is None else IdentityDetails.from_row(row)
 
     @person_field(FieldGroup.BANK, description="The primary account first.")
     async def bank_accounts(self, info: Info) -> list[BankAccount] | None:
-        rows = await info.context.loaders.bank_accounts.load(self.row.id)
-        if rows:
-            await info.context.sealed.keys_of(self.row.id)
+        rows = await info.context.sealed.rows.bank_accounts.load(self.row.id)
         return [BankAccount.from_row(row) for row in rows]
 
     @person_field(FieldGroup.EMERGENCY, description="In the order to call them.")
     async def emergency_contacts(self, info: Info) -> list[EmergencyContact] | None:
-        rows = await info.context.loaders.emergency_contacts.load(self.row.id)
-        if rows:
-            await info.context.sealed.keys_of(self.row.id)
+        rows = await info.context.sealed.rows.emergency_contacts.load(self.row.id)
         return [EmergencyContact.from_row(row) for row in rows]
 
     @person_field(FieldGroup.SALARY, description="The base pay effective today.")
     async def compensation(self, info: Info) -> Compensation | None:
-        rows = await info.context.loaders.compensations.load(self.row.id)
+        rows = await info.context.sealed.rows.compensations.load(self.row.id)
         today = info.context.today()
         current = next((row for row in rows if row.effective_from <= today), None)
-        if current is None:
-            return None
-        await info.context.sealed.keys_of(self.row.id)
-        return Compensation.from_row(current)
+        return None if current is None else Compensation.from_row(current)
 
     @person_field(FieldGroup.SALARY, description="All base pay records, newest first.")
     async def compensation_history(self, info: Info) -> list[Compensation] | None:
-        rows = await info.context.loaders.compensations.load(self.row.id)
-        if rows:
-            await info.context.sealed.keys_of(self.row.id)
+        rows = await info.context.sealed.rows.compensations.load(self.row.id)
         return [Compensation.from_row(row) for row in rows]
 
     @person_field(FieldGroup.SALARY, description="Bonuses and allowances, newest first.")
     async def additional_compensation(self, info: Info) -> list[AdditionalCompensation] | None:
-        rows = await info.context.loaders.additional_compensations.load(self.row.id)
-        if rows:
-            await info.context.sealed.keys_of(self.row.id)
+        rows = await info.context.sealed.rows.additional_compensations.load(self.row.id)
         return [AdditionalCompensation.from_row(row) for row in rows]
 
 
