@@ -21,20 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, update
+from inprocess import add_owner
+from sqlalchemy import event
 
 from hrvault.app import create_app
 from hrvault.audit.extension import AuditTrailExtension
-from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
-from hrvault.config import Secret, Settings
+from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import create_key_file
 from hrvault.db import APP_ROLE, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
-from hrvault.models import Employee, EmployeeStatus, Role
-from hrvault.permissions.membership import assign_role, find_role
+from hrvault.models import Employee, EmployeeStatus
 from hrvault.tenancy import create_tenant
 
 PASSWORD = "bench password 2026"  # noqa: S105 - a throwaway database
@@ -88,21 +87,7 @@ async def seed(engine: Any, keyring: TenantKeyring) -> tuple[str, list[uuid.UUID
             db.add(person)
             people.append(person.id)
         await db.flush()
-        user = await create_user(
-            db,
-            tenant_id=tenant.id,
-            email="owner@bench.test",
-            password=Secret(PASSWORD),
-            employee_id=None,
-            actor_id=None,
-            now=now,
-        )
-        owner = await find_role(db, tenant.id, "owner")
-        await assign_role(db, tenant.id, user.id, owner.id, actor_id=None, now=now)
-        # The bench measures the audit trail, not the TOTP step-up the built-in roles ask for.
-        await db.execute(
-            update(Role).where(Role.tenant_id == tenant.id).values(requires_totp=False)
-        )
+        await add_owner(db, tenant.id, now)
         await db.commit()
     return tenant.slug, people
 

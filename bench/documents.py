@@ -38,19 +38,18 @@ from typing import Any
 
 import httpx
 import uvicorn
+from inprocess import add_owner
 from sqlalchemy import update
 
 from hrvault.app import create_app
-from hrvault.auth.users import create_user
 from hrvault.clock import SystemClock
-from hrvault.config import Secret, Settings
+from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import create_key_file
 from hrvault.db import APP_ROLE, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
-from hrvault.models import Employee, EmployeeStatus, Role, Tenant
-from hrvault.permissions.membership import assign_role, find_role
+from hrvault.models import Employee, EmployeeStatus, Tenant
 from hrvault.tenancy import create_tenant
 
 MIB = 1024 * 1024
@@ -81,21 +80,7 @@ async def seed(engine: Any, keyring: TenantKeyring, size: int) -> tuple[str, uui
         person.stamp_created(None, now)
         db.add(person)
         await db.flush()
-        user = await create_user(
-            db,
-            tenant_id=tenant.id,
-            email="owner@bench.test",
-            password=Secret(PASSWORD),
-            employee_id=None,
-            actor_id=None,
-            now=now,
-        )
-        owner = await find_role(db, tenant.id, "owner")
-        await assign_role(db, tenant.id, user.id, owner.id, actor_id=None, now=now)
-        # The bench measures documents, not the TOTP enrolment the built-in roles ask for.
-        await db.execute(
-            update(Role).where(Role.tenant_id == tenant.id).values(requires_totp=False)
-        )
+        await add_owner(db, tenant.id, now)
         await db.execute(
             update(Tenant)
             .where(Tenant.id == tenant.id)

@@ -8,20 +8,26 @@ import contextlib
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from hrvault.config import Settings
+from hrvault.auth.users import create_user
+from hrvault.config import Secret, Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import create_key_file
 from hrvault.db import APP_ROLE, create_engine, session_factory
 from hrvault.embedded_db import release_embedded_postgres, start_embedded_postgres
 from hrvault.migrate import migrate
+from hrvault.models import Role
+from hrvault.permissions.membership import assign_role, find_role
 
 PASSWORD = "bench password 2026"  # noqa: S105 - a throwaway database
 
@@ -52,6 +58,27 @@ async def embedded_database(prefix: str) -> AsyncIterator[BenchDatabase]:
     finally:
         release_embedded_postgres(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def add_owner(
+    db: AsyncSession, tenant_id: uuid.UUID, now: datetime, employee_id: uuid.UUID | None = None
+) -> str:
+    """An Owner login (``PASSWORD``); the tenant's roles stop asking for TOTP, which the
+    benches do not measure. Returns its email."""
+    email = "owner@bench.test"
+    user = await create_user(
+        db,
+        tenant_id=tenant_id,
+        email=email,
+        password=Secret(PASSWORD),
+        employee_id=employee_id,
+        actor_id=None,
+        now=now,
+    )
+    owner = await find_role(db, tenant_id, "owner")
+    await assign_role(db, tenant_id, user.id, owner.id, actor_id=None, now=now)
+    await db.execute(update(Role).where(Role.tenant_id == tenant_id).values(requires_totp=False))
+    return email
 
 
 class CpuMeter:

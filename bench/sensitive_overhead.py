@@ -29,19 +29,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from inprocess import PASSWORD, BenchDatabase, CpuMeter, embedded_database, login
-from sqlalchemy import update
+from inprocess import BenchDatabase, CpuMeter, add_owner, embedded_database, login
 
 from hrvault.app import create_app
-from hrvault.auth.users import create_user
-from hrvault.config import Secret
 from hrvault.crypto import columns
 from hrvault.crypto.cipher import TenantCipher
 from hrvault.db import bind_tenant, session_factory
 from hrvault.demo_details import seed_sensitive_details
-from hrvault.models import Employee, EmployeeStatus, JobAssignment, Role
+from hrvault.models import Employee, EmployeeStatus, JobAssignment
 from hrvault.models.base import Tracked
-from hrvault.permissions.membership import assign_role, find_role
 from hrvault.tenancy import create_tenant
 
 PEOPLE = 100
@@ -123,21 +119,7 @@ async def seed(bench: BenchDatabase) -> str:
             date.today(),
             random.Random(7),
         )
-        user = await create_user(
-            db,
-            tenant_id=tenant.id,
-            email="owner@bench.test",
-            password=Secret(PASSWORD),
-            employee_id=people[0].id,
-            actor_id=None,
-            now=moment,
-        )
-        owner = await find_role(db, tenant.id, "owner")
-        await assign_role(db, tenant.id, user.id, owner.id, actor_id=None, now=moment)
-        # The bench measures opening values, not the TOTP step-up the Owner role asks for.
-        await db.execute(
-            update(Role).where(Role.tenant_id == tenant.id).values(requires_totp=False)
-        )
+        await add_owner(db, tenant.id, moment, people[0].id)
         await db.commit()
     return tenant.slug
 
