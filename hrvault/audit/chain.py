@@ -7,12 +7,13 @@ roll back together, because they share the transaction.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +28,16 @@ from hrvault.audit.records import (
 )
 from hrvault.db import bind_tenant
 from hrvault.models import AuditHead, AuditRecord
+
+# Core tables, statements built once: an ORM statement would load objects and read
+# parameters as attribute values, and building one per mutation costs more than running it.
+_HEADS = AuditHead.metadata.tables[AuditHead.__tablename__]
+_RECORDS = AuditRecord.metadata.tables[AuditRecord.__tablename__]
+_LOCK_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.tenant_id == bindparam("head_tenant"))
+    .with_for_update()
+)
 
 
 async def start_chain(db: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -52,11 +63,10 @@ async def append(
     """
     if not entries:
         return 0
-    lock = select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update()
-    head = await db.scalar(lock)
+    head = (await db.execute(_LOCK_HEAD, {"head_tenant": tenant_id})).first()
     if head is None:
         await start_chain(db, tenant_id)
-        head = await db.scalar(lock)
+        head = (await db.execute(_LOCK_HEAD, {"head_tenant": tenant_id})).first()
         if head is None:
             raise RuntimeError(f"the audit chain of tenant {tenant_id} cannot be started")
     seq, prev = head.seq, head.hash
@@ -89,15 +99,29 @@ async def append(
         row["hash"] = prev = record_hash(hash_material(row))
         rows.append(row)
     # One round trip: the records and the moved head in a single statement.
+    params = {"head_tenant": tenant_id, "head_seq": seq, "head_hash": prev}
+    for index, row in enumerate(rows):
+        params.update({f"{name}_{index}": value for name, value in row.items()})
+    await db.execute(_append_statement(len(rows), tuple(rows[0])), params)
+    return len(rows)
+
+
+@functools.lru_cache(maxsize=16)
+def _append_statement(count: int, names: tuple[str, ...]) -> Insert:
+    """Records and head in one statement, built (and compiled) once per number of records:
+    a statement with its values inline would be compiled anew for every mutation."""
     moved_head = (
-        update(AuditHead)
-        .where(AuditHead.tenant_id == tenant_id)
-        .values(seq=seq, hash=prev)
-        .returning(AuditHead.tenant_id)
+        update(_HEADS)
+        .where(_HEADS.c.tenant_id == bindparam("head_tenant"))
+        .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+        .returning(_HEADS.c.tenant_id)
         .cte("moved_head")
     )
-    await db.execute(insert(AuditRecord).values(rows).add_cte(moved_head))
-    return len(rows)
+    values = [
+        {name: bindparam(f"{name}_{index}", type_=_RECORDS.c[name].type) for name in names}
+        for index in range(count)
+    ]
+    return insert(_RECORDS).values(values).add_cte(moved_head)
 
 
 async def append_independently(
