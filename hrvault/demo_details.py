@@ -99,8 +99,10 @@ def _valid_national_id(rng: random.Random, country: str, born: date) -> identifi
 
 
 class _Sealer:
-    def __init__(self, db: AsyncSession, cipher: TenantCipher, build: Callable[[Tracked], None]):
-        self.db, self.cipher, self.build = db, cipher, build
+    """Seals a new row's values under its person's key, then hands the row to ``build``."""
+
+    def __init__(self, cipher: TenantCipher, build: Callable[[Tracked], None]) -> None:
+        self.cipher, self.build = cipher, build
 
     async def add(self, row: Tracked, values: Mapping[SealedColumn, str | None]) -> None:
         row_id: uuid.UUID = getattr(row, "id")  # noqa: B009 - sealed tables are keyed by id
@@ -125,7 +127,7 @@ async def seed_sensitive_details(
 ) -> None:
     """Personal, identity, bank, emergency and pay details for every person."""
     await cipher.prepare_writes(p.id for p in people)
-    sealer = _Sealer(db, cipher, build)
+    sealer = _Sealer(cipher, build)
     titles = {
         job.employee_id: job.title
         for job in await db.scalars(
