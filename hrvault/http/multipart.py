@@ -140,8 +140,7 @@ class MultipartStream:
         """
         while True:
             kind, value = await self._next()
-            if kind == _PART:
-                assert isinstance(value, Part)  # noqa: S101 - the event's shape
+            if kind == _PART and isinstance(value, Part):
                 self._in_part = True
                 return value
             if kind == _END:
@@ -160,8 +159,7 @@ class MultipartStream:
         """The current part's data as it arrives."""
         while self._in_part:
             kind, value = await self._next()
-            if kind == _DATA:
-                assert isinstance(value, bytes)  # noqa: S101 - the event's shape
+            if kind == _DATA and isinstance(value, bytes):
                 yield value
             elif kind == _PART_END:
                 self._in_part = False
