@@ -14,6 +14,7 @@ from tests.sensitive_support import (
     ADD_BANK,
     ADD_PAY,
     BANK,
+    CONTACT,
     IBAN_CANONICAL,
     IDENTITY,
     NATIONAL_ID_CANONICAL,
@@ -23,6 +24,7 @@ from tests.sensitive_support import (
     SET_IDENTITY,
     SET_PERSONAL,
     UPDATE_BANK,
+    UPDATE_CONTACT,
     SensitiveWriter,
 )
 from tests.support import Api, TenantFactory, TenantHandle, build_org, error_codes
@@ -326,3 +328,21 @@ async def test_reading_sensitive_values_leaves_a_sensitive_read_record(
     groups = {change["fieldGroup"]: change["new"] for change in record["changes"]}
     assert set(groups) == {"identity", "bank", "salary"}  # what payroll may see, not personal
     assert all(value == [people["direct"]] for value in groups.values())
+
+
+async def test_a_change_of_plain_columns_only_answers_with_the_sealed_values(
+    api: Api, tenants: TenantFactory
+) -> None:
+    tenant, people = await owner_with_org(api, tenants)
+    writer = SensitiveWriter(api, tenant.token)
+    first = await writer.contact(people["direct"])
+    await writer.contact(people["direct"], name="Second", relation="parent", phone="+46 8 1234 56")
+
+    moved = await api.data(
+        UPDATE_CONTACT,
+        {"id": first["id"], "i": {"version": first["version"], "position": 2}},
+        token=tenant.token,
+    )
+
+    assert moved["updateEmergencyContact"]["position"] == 2
+    assert moved["updateEmergencyContact"]["name"] == CONTACT["name"]

@@ -57,7 +57,8 @@ async def _shown(
     employee = await info.context.loaders.employee.load(row.employee_id)
     if employee is None or not may_see(info, employee, group):
         return None
-    return make(row)
+    await info.context.sealed.keys_of(row.employee_id)  # a change of plain columns only
+    return make(row)  # sealed nothing, so the person's key may not be loaded yet
 
 
 @strawberry.type
