@@ -122,7 +122,7 @@ class RequestContext:
     @functools.cached_property
     def sealed(self) -> SealedValues:
         """The tenant's sealed values, opened and sealed in this request's transaction."""
-        return SealedValues(TenantCipher(self.keyring, self.db, self.tenant_id), self.reader)
+        return SealedValues(self.cipher, self.reader)
 
     @property
     def tenant_id(self) -> uuid.UUID:
