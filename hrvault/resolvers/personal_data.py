@@ -37,6 +37,8 @@ from hrvault.resolvers.sensitive_writes import (
 )
 from hrvault.vocabulary import Action, FieldGroup
 
+NOT_SENT: Any = object()
+"""An input field the client left out (null means: clear it)."""
 MAX_EMERGENCY_CONTACTS = 10
 MAX_BANK_ACCOUNTS = 5
 
@@ -121,15 +123,15 @@ async def set_identity_details(
     )
     row = await _one_row(ctx, IdentityDetails, employee)
     sent = dict(sent)
-    number, country = sent.pop("national_id", ...), sent.pop("national_id_country", ...)
+    number, country = sent.pop("national_id", NOT_SENT), sent.pop("national_id_country", NOT_SENT)
     values = sealed_values(_IDENTITY_SPECS, sent, creating=row is None)
     plain: dict[str, Any] = {}
-    if (number is ...) != (country is ...) or (number is None) != (country is None):
+    if (number is NOT_SENT) != (country is NOT_SENT) or (number is None) != (country is None):
         raise bad_input("nationalId", "give nationalId and nationalIdCountry together")
     if number is None:
         values.update({c.NATIONAL_ID: None, c.NATIONAL_ID_COUNTRY: None})
         plain["national_id_index"] = None
-    elif number is not ...:
+    elif number is not NOT_SENT:
         national_id = identifiers.national_id(country, number, "nationalId")
         digest = await ctx.sealed.blind_index(c.NATIONAL_ID_INDEX, national_id.index_value)
         holder = await _holder_of(ctx, IdentityDetails.national_id_index, digest)
