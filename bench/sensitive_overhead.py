@@ -10,8 +10,8 @@ requests one at a time, it measures the app's CPU per request for the same list:
   look-up of canned plaintexts (a variant assembled here; the product has no such switch),
   which separates what opening costs from what resolving 3,000 more fields costs.
 
-It also prints seal and open operations per second of the crypto core alone. Target: all
-costs at most 30 % more than none. Run: ``.venv/bin/python bench/sensitive_overhead.py``
+Target: all costs at most 30 % more than none. Seal and open operations per second of the
+crypto core alone: ``bench/crypto_ops.py``. Run: ``.venv/bin/python bench/sensitive_overhead.py``
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import contextlib
 import json
 import random
 import statistics
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +33,7 @@ from inprocess import BenchDatabase, CpuMeter, add_owner, embedded_database, log
 from hrvault.app import create_app
 from hrvault.crypto import columns
 from hrvault.crypto.cipher import TenantCipher
-from hrvault.db import bind_tenant, session_factory
+from hrvault.db import session_factory
 from hrvault.demo_details import seed_sensitive_details
 from hrvault.models import Employee, EmployeeStatus, JobAssignment
 from hrvault.models.base import Tracked
@@ -124,33 +123,6 @@ async def seed(bench: BenchDatabase) -> str:
     return tenant.slug
 
 
-async def crypto_rates(bench: BenchDatabase, count: int) -> dict[str, float]:
-    """Seals and opens per second of person-keyed values, the crypto core alone."""
-    async with session_factory(bench.engine)() as db:
-        tenant = await create_tenant(
-            db, name="Rates", slug=f"rates-{uuid.uuid4().hex[:6]}", now=datetime.now(UTC),
-            keyring=bench.keyring,
-        )  # fmt: skip
-        await bind_tenant(db, tenant.id)
-        cipher = TenantCipher(bench.keyring, db, tenant.id)
-        person, row = uuid.uuid4(), uuid.uuid4()
-        await cipher.prepare_writes([person])
-        started = time.perf_counter()
-        sealed = [
-            await cipher.seal_field(
-                columns.PRIVATE_EMAIL, "x@example.org", row_id=row, person_id=person
-            )
-            for _ in range(count)
-        ]
-        sealing = time.perf_counter() - started
-        started = time.perf_counter()
-        for value in sealed:
-            cipher.open_field(columns.PRIVATE_EMAIL, value, row_id=row, person_id=person)
-        opening = time.perf_counter() - started
-        await db.rollback()
-    return {"seals_per_second": count / sealing, "opens_per_second": count / opening}
-
-
 @contextlib.contextmanager
 def unopened() -> Iterator[None]:
     """``open_field`` answers canned plaintexts while the block runs (requests go one at a time)."""
@@ -191,7 +163,6 @@ async def run(requests: int, rounds: int) -> dict[str, Any]:
                         for _ in range(max(1, requests // rounds)):
                             await _one(client, headers, query)
                     samples[name].extend(meter.samples)
-        rates = await crypto_rates(bench, max(100, requests * 50))
     results: dict[str, Any] = {
         name: {
             "cpu_ms_median": statistics.median(values) * 1000,
@@ -202,7 +173,6 @@ async def run(requests: int, rounds: int) -> dict[str, Any]:
     median = {name: figures["cpu_ms_median"] for name, figures in results.items()}
     results["ratio_all_to_none"] = median["all"] / median["none"]
     results["ratio_all_to_unopened"] = median["all"] / median["all_unopened"]
-    results["crypto"] = rates
     return results
 
 
@@ -225,9 +195,6 @@ def main() -> None:
         )
     print(f"all / none: {results['ratio_all_to_none']:.2f}x (target <= 1.30x)")
     print(f"all / all_unopened (what opening costs): {results['ratio_all_to_unopened']:.2f}x")
-    rates = results["crypto"]
-    seals, opens = rates["seals_per_second"], rates["opens_per_second"]
-    print(f"crypto core: {seals:,.0f} seals/s, {opens:,.0f} opens/s")
 
 
 if __name__ == "__main__":

@@ -40,11 +40,12 @@ from hrvault.models import (
 )
 from hrvault.models.base import Tracked
 from hrvault.resolvers import identifiers
+from hrvault.resolvers.sealed import seal_values
 
 _CURRENCY = {"SE": "SEK", "DE": "EUR"}
 _PHONE_PREFIX = {"SE": "+46", "DE": "+49"}
 _MONTHLY_BASE = {"SE": 42000, "DE": 4200}
-_BANKS = {"SE": ("ESSESESS", "SEB"), "DE": ("COBADEFFXXX", "Commerzbank")}
+_BANKS = {"SE": ("ESSESESS", "SEB"), "DE": ("COBADEFF", "Commerzbank")}
 _STREETS = {
     "SE": (("Storgatan", "114 51", "Stockholm"), ("Kungsgatan", "411 19", "Göteborg")),
     "DE": (("Lindenstraße", "10969", "Berlin"), ("Schillerstraße", "80336", "München")),
@@ -107,12 +108,9 @@ class _Sealer:
     async def add(self, row: Tracked, values: Mapping[SealedColumn, str | None]) -> None:
         row_id: uuid.UUID = getattr(row, "id")  # noqa: B009 - sealed tables are keyed by id
         person: uuid.UUID = getattr(row, "employee_id")  # noqa: B009
-        for column, value in values.items():
-            if value is not None:
-                sealed = await self.cipher.seal_field(
-                    column, value, row_id=row_id, person_id=person
-                )
-                setattr(row, column.column, sealed)
+        sealed = await seal_values(self.cipher, values, row_id=row_id, person_id=person)
+        for name, value in sealed.items():
+            setattr(row, name, value)
         self.build(row)
 
 

@@ -49,8 +49,7 @@ def test_crypto_bench_reports_positive_figures() -> None:
 def test_sensitive_bench_opens_every_selected_value() -> None:
     figures = run_bench("sensitive_overhead.py", "--requests", "2", "--rounds", "1")
     assert {"none", "all", "all_unopened"} <= set(figures)
-    assert figures["crypto"]["seals_per_second"] > 0
-    assert figures["crypto"]["opens_per_second"] > 0
+    assert figures["ratio_all_to_unopened"] > 0
 
 
 def test_documents_bench_round_trips_and_reports_throughput() -> None:

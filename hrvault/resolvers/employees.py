@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 
 from hrvault.crypto.columns import NATIONAL_ID_INDEX
 from hrvault.errors import Forbidden, bad_input
@@ -40,7 +40,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def _national_id_match(ctx: RequestContext, country: str, number: str) -> Any:
+async def _national_id_match(ctx: RequestContext, country: str, number: str) -> ColumnElement[bool]:
     """People with this national id, among those whose identity the caller may see (so a
     match never tells anything about anyone else's)."""
     if not ctx.policy.grants_anyone(FieldGroup.IDENTITY, Action.SEE):

@@ -101,13 +101,23 @@ class SealedValues:
         row_id: uuid.UUID,
         person_id: uuid.UUID,
     ) -> dict[str, bytes | None]:
-        """Each value sealed for its column of this row, by column name (None stays None)."""
-        sealed: dict[str, bytes | None] = {}
-        for column, value in values.items():
-            text = as_text(value)
-            sealed[column.column] = (
-                None
-                if text is None
-                else await self._cipher.seal_field(column, text, row_id=row_id, person_id=person_id)
-            )
-        return sealed
+        return await seal_values(self._cipher, values, row_id=row_id, person_id=person_id)
+
+
+async def seal_values(
+    cipher: TenantCipher,
+    values: Mapping[SealedColumn, SealedValue],
+    *,
+    row_id: uuid.UUID,
+    person_id: uuid.UUID,
+) -> dict[str, bytes | None]:
+    """Each value sealed for its column of this row, by column name (None stays None)."""
+    sealed: dict[str, bytes | None] = {}
+    for column, value in values.items():
+        text = as_text(value)
+        sealed[column.column] = (
+            None
+            if text is None
+            else await cipher.seal_field(column, text, row_id=row_id, person_id=person_id)
+        )
+    return sealed

@@ -427,7 +427,7 @@ async def test_a_run_stopped_after_the_keys_is_completed_by_the_next(
 
 
 class FilesUnreachable(OSError):
-    pass
+    """The file store failing in the middle of an erasure."""
 
 
 async def test_a_failure_removing_files_keeps_the_rows_for_the_next_run(
