@@ -106,9 +106,8 @@ async def decide_absence(
     ctx: RequestContext, raw_id: str, version: int, decision: AbsenceStatus
 ) -> Absence:
     """Move an absence to approved, rejected or cancelled, if its current status allows."""
-    absence = await rows.get_row(ctx, Absence, raw_id, "id")
     action = Action.EDIT if decision is AbsenceStatus.CANCELLED else Action.APPROVE
-    await rows.person_for_change(ctx, absence.employee_id, "id", action, FieldGroup.ABSENCE)
+    absence, _ = await rows.person_row_for_change(ctx, Absence, raw_id, action, FieldGroup.ABSENCE)
     rows.check_version(absence, version)
     if absence.status not in _ALLOWED_DECISIONS[decision]:
         raise Conflict(f"a {absence.status.value} absence cannot become {decision.value}")

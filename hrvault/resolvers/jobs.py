@@ -69,8 +69,9 @@ async def create_job_assignment(
 async def update_job_assignment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> JobAssignment:
-    job = await rows.get_row(ctx, JobAssignment, raw_id, "id")
-    await rows.person_for_change(ctx, job.employee_id, "id", Action.EDIT, FieldGroup.JOB)
+    job, _ = await rows.person_row_for_change(
+        ctx, JobAssignment, raw_id, Action.EDIT, FieldGroup.JOB
+    )
     cleaned = await _clean_job(ctx, changes)
     if "effective_from" in cleaned:
         await _check_date_free(
@@ -133,8 +134,9 @@ async def create_reporting_line(
 async def update_reporting_line(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> ReportingLine:
-    line = await rows.get_row(ctx, ReportingLine, raw_id, "id")
-    await rows.person_for_change(ctx, line.employee_id, "id", Action.EDIT, FieldGroup.JOB)
+    line, _ = await rows.person_row_for_change(
+        ctx, ReportingLine, raw_id, Action.EDIT, FieldGroup.JOB
+    )
     cleaned: dict[str, Any] = {}
     if "effective_from" in changes:
         if changes["effective_from"] is None:
@@ -189,9 +191,8 @@ async def create_employment(
 async def update_employment(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> Employment:
-    employment = await rows.get_row(ctx, Employment, raw_id, "id")
-    await rows.person_for_change(
-        ctx, employment.employee_id, "id", Action.EDIT, FieldGroup.EMPLOYMENT
+    employment, _ = await rows.person_row_for_change(
+        ctx, Employment, raw_id, Action.EDIT, FieldGroup.EMPLOYMENT
     )
     cleaned = _clean_employment(changes)
     validation.date_range(
