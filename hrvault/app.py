@@ -25,7 +25,7 @@ from hrvault.audit.checkpoints import checkpoint_periodically
 from hrvault.audit.signing import load_or_create_signer
 from hrvault.auth.partner_tokens import load_or_create_token_hasher
 from hrvault.auth.seed_sealing import SeedSealing, load_or_create_sealer
-from hrvault.auth.throttle import CredentialThrottle
+from hrvault.auth.throttle import CredentialThrottle, credential_limits
 from hrvault.clock import Clock, SystemClock
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
@@ -82,10 +82,7 @@ def create_app(
     # it is waiting on.
     throttle_engine = create_engine(app_engine.url, pool_size=THROTTLE_POOL_SIZE)
     throttle = CredentialThrottle(
-        session_factory(throttle_engine),
-        clock,
-        per_account=settings.credential_limit_account,
-        per_address=settings.credential_limit_ip,
+        session_factory(throttle_engine), clock, credential_limits(settings)
     )
     graphql = HrvaultGraphQL(
         build_schema(settings),

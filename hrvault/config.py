@@ -103,10 +103,20 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Browser origins that may call the API with credentials; none by default."""
     graphql: GraphQLLimits = field(default_factory=GraphQLLimits)
-    credential_limit_account: Rate = field(default_factory=lambda: Rate(5, 300))
-    """Credential attempts (login, later TOTP) per account: 5, then one per minute."""
+    credential_limit_account_address: Rate = field(default_factory=lambda: Rate(5, 300))
+    """Password attempts at one account from one client address: 5, then one a minute."""
+    credential_limit_account: Rate = field(default_factory=lambda: Rate(100, 86400))
+    """Password attempts at one account from anywhere: 100, then one per 864 s (a ceiling
+    for guesses spread over many addresses; addresses the owner logged in from escape it)."""
     credential_limit_ip: Rate = field(default_factory=lambda: Rate(50, 300))
-    """Credential attempts per client address (IPv6: per /64), whatever the account."""
+    """Password attempts per client address (IPv6: per /64), whatever the account."""
+    code_limit_account_address: Rate = field(default_factory=lambda: Rate(5, 10))
+    """Second-factor codes at one account from one address: 5, then waits doubling from the
+    interval (2 s, 4 s, ...) up to an hour."""
+    code_limit_account: Rate = field(default_factory=lambda: Rate(100, 3600))
+    """Second-factor codes at one account from anywhere: 100 an hour."""
+    code_limit_ip: Rate = field(default_factory=lambda: Rate(50, 300))
+    """Second-factor codes per client address, whatever the account."""
     request_limit: Rate = field(default_factory=lambda: Rate(600, 60))
     """GraphQL requests per principal (or per client address before login), per process."""
 
@@ -346,10 +356,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=_trusted_proxies(env),
         cors_origins=_cors_origins(env, environment),
         graphql=_graphql_limits(env),
+        credential_limit_account_address=_rate(
+            env,
+            "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT_ADDRESS",
+            defaults.credential_limit_account_address,
+        ),
         credential_limit_account=_rate(
             env, "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT", defaults.credential_limit_account
         ),
         credential_limit_ip=_rate(env, "HRVAULT_CREDENTIAL_LIMIT_IP", defaults.credential_limit_ip),
+        code_limit_account_address=_rate(
+            env, "HRVAULT_CODE_LIMIT_ACCOUNT_ADDRESS", defaults.code_limit_account_address
+        ),
+        code_limit_account=_rate(env, "HRVAULT_CODE_LIMIT_ACCOUNT", defaults.code_limit_account),
+        code_limit_ip=_rate(env, "HRVAULT_CODE_LIMIT_IP", defaults.code_limit_ip),
         request_limit=_rate(env, "HRVAULT_REQUEST_LIMIT", defaults.request_limit),
         partner_token_key_file=Path(token_key_file).expanduser() if token_key_file else None,
         partner_rate_limit=_int(

@@ -25,6 +25,7 @@ from tests.support import (
     PASSWORD,
     UPLOAD,
     Api,
+    Login,
     TenantFactory,
     TenantHandle,
     build_org,
@@ -59,6 +60,7 @@ class Examples:
         self, api: Api, tenants: TenantFactory, tenant: TenantHandle, people: dict[str, str]
     ) -> None:
         self.api, self.tenants, self.tenant, self.people = api, tenants, tenant, people
+        self.direct_login: Login | None = None
 
     async def ids(self) -> dict[str, Any]:
         person = await self.api.data(
@@ -70,11 +72,16 @@ class Examples:
         return person["employee"]
 
     async def absence(self) -> dict[str, Any]:
+        """Asked for by the person themselves, so that the Owner may decide it."""
+        if self.direct_login is None:
+            self.direct_login = await self.tenants.add_user(
+                self.tenant, uuid.UUID(self.people["direct"]), ("employee",)
+            )
         made = await self.api.data(
             "mutation($e: ID!, $t: ID!) { requestAbsence(input: {employee: $e, absenceType: $t,"
             ' startDate: "2031-05-04", endDate: "2031-05-05"}) { id version } }',
             {"e": self.people["direct"], "t": str(self.tenant.absence_types["vacation"])},
-            token=self.tenant.token,
+            token=self.direct_login.token,
         )
         absence: dict[str, Any] = made["requestAbsence"]
         return absence

@@ -89,8 +89,12 @@ def test_abuse_settings_are_read(tmp_path: Path) -> None:
             "HRVAULT_GRAPHQL_MAX_DIRECTIVES": "10",
             "HRVAULT_GRAPHQL_MAX_COST": "2000",
             "HRVAULT_GRAPHQL_TIMEOUT_SECONDS": "2.5",
+            "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT_ADDRESS": "4/120",
             "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT": "3/600",
             "HRVAULT_CREDENTIAL_LIMIT_IP": "30/60",
+            "HRVAULT_CODE_LIMIT_ACCOUNT_ADDRESS": "6/12",
+            "HRVAULT_CODE_LIMIT_ACCOUNT": "70/3600",
+            "HRVAULT_CODE_LIMIT_IP": "40/300",
             "HRVAULT_REQUEST_LIMIT": "100/10",
         }
     )
@@ -98,8 +102,12 @@ def test_abuse_settings_are_read(tmp_path: Path) -> None:
     assert settings.trusted_proxies == ("10.0.0.1/32", "192.168.0.0/16")
     assert settings.cors_origins == ("https://app.example.com", "http://localhost:3000")
     assert settings.graphql == GraphQLLimits(8, 5, 1000, 10, 2000, 2.5)
+    assert settings.credential_limit_account_address == Rate(4, 120)
     assert settings.credential_limit_account == Rate(3, 600)
     assert settings.credential_limit_ip == Rate(30, 60)
+    assert settings.code_limit_account_address == Rate(6, 12)
+    assert settings.code_limit_account == Rate(70, 3600)
+    assert settings.code_limit_ip == Rate(40, 300)
     assert settings.request_limit == Rate(100, 10)
 
 

@@ -283,11 +283,12 @@ async def test_departments_cannot_nest_inside_themselves(api: Api, tenants: Tena
 
 async def test_absence_decisions_follow_the_status_rules(api: Api, tenants: TenantFactory) -> None:
     tenant = await tenants.create(employees=2)
+    employee = await tenants.add_user(tenant, tenant.employees[1], ("employee",))
     requested = await api.data(
         "mutation($e: ID!, $t: ID!) { requestAbsence(input: {employee: $e, absenceType: $t,"
         ' startDate: "2030-03-02", endDate: "2030-03-06"}) { id status version } }',
         {"e": str(tenant.employees[1]), "t": str(tenant.absence_types["vacation"])},
-        token=tenant.token,
+        token=employee.token,
     )
     absence = requested["requestAbsence"]
     assert absence["status"] == "REQUESTED"

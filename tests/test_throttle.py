@@ -1,5 +1,5 @@
-"""Credential attempts are throttled per account and per client address, in PostgreSQL;
-requests in general are limited per principal."""
+"""Credential attempts are throttled per account and address, per account and per client
+address, in PostgreSQL; requests in general are limited per principal."""
 
 from __future__ import annotations
 
@@ -61,7 +61,11 @@ async def test_an_account_gets_five_attempts_then_one_a_minute(
         ]
     refused = await attempt(from_address, tenant, PASSWORD)  # even the right password waits
     error = refused.json()["errors"][0]
-    assert error["extensions"] == {"code": "TOO_MANY_ATTEMPTS", "retryAfterSeconds": 60}
+    assert error["extensions"] == {
+        "code": "TOO_MANY_ATTEMPTS",
+        "retryAfterSeconds": 60,
+        "retryAt": (clock.now() + timedelta(seconds=60)).isoformat(),
+    }
     assert refused.headers["retry-after"] == "60"
     assert refused.json()["data"] is None
     clock.advance(timedelta(seconds=59))
@@ -117,13 +121,64 @@ async def test_attempts_count_in_every_server_process(
 ) -> None:
     """Two apps (two processes behind a load balancer) share the count in PostgreSQL."""
     tenant = await tenants.create(employees=1)
+    address = random_address()
     async with (
-        open_api(settings, client=random_address()) as one,
-        open_api(settings, client=random_address()) as two,
+        open_api(settings, client=address) as one,
+        open_api(settings, client=address) as two,
     ):
         for api in (one, two, one, two, one):
             await attempt(api, tenant, WRONG)
         assert error_codes((await attempt(two, tenant, PASSWORD)).json()) == ["TOO_MANY_ATTEMPTS"]
+
+
+async def test_an_attacker_at_one_address_does_not_keep_the_owner_out(
+    settings: Settings, open_api: OpenApi, tenants: TenantFactory
+) -> None:
+    tenant = await tenants.create(employees=1)
+    async with (
+        open_api(settings, client=random_address()) as attacker,
+        open_api(settings, client=random_address()) as owner,
+    ):
+        for _ in range(5):
+            await attempt(attacker, tenant, WRONG)
+        assert error_codes((await attempt(attacker, tenant, PASSWORD)).json()) == [
+            "TOO_MANY_ATTEMPTS"
+        ]
+        assert "errors" not in (await attempt(owner, tenant, PASSWORD)).json()
+        assert error_codes((await attempt(attacker, tenant, PASSWORD)).json()) == [
+            "TOO_MANY_ATTEMPTS"
+        ]
+
+
+async def test_guesses_from_many_addresses_hit_the_accounts_ceiling(
+    settings: Settings, open_api: OpenApi, tenants: TenantFactory, clock: ManualClock
+) -> None:
+    """Credential stuffing from a botnet: two guesses per address, yet the account is
+    bounded, and it refills slowly; the owner's known address is not kept out."""
+    tenant = await tenants.create(employees=1)
+    ceiling = replace(settings, credential_limit_account=Rate(8, 8 * 600))
+    home_address = random_address()
+    async with open_api(ceiling, client=home_address) as home:
+        assert "errors" not in (await attempt(home, tenant, PASSWORD)).json()
+    for _ in range(4):
+        async with open_api(ceiling, client=random_address()) as bot:
+            for _ in range(2):
+                assert error_codes((await attempt(bot, tenant, WRONG)).json()) == [
+                    "UNAUTHENTICATED"
+                ]
+    async with open_api(ceiling, client=random_address()) as bot:
+        refused = (await attempt(bot, tenant, PASSWORD)).json()
+        assert error_codes(refused) == ["TOO_MANY_ATTEMPTS"]
+        assert refused["errors"][0]["extensions"]["retryAfterSeconds"] == 600
+        clock.advance(timedelta(seconds=600))
+        assert error_codes((await attempt(bot, tenant, WRONG)).json()) == ["UNAUTHENTICATED"]
+        assert error_codes((await attempt(bot, tenant, WRONG)).json()) == ["TOO_MANY_ATTEMPTS"]
+    async with open_api(ceiling, client=random_address()) as new_place:
+        assert error_codes((await attempt(new_place, tenant, PASSWORD)).json()) == [
+            "TOO_MANY_ATTEMPTS"
+        ]
+    async with open_api(ceiling, client=home_address) as home:
+        assert "errors" not in (await attempt(home, tenant, PASSWORD)).json()
 
 
 async def test_parallel_guesses_cannot_outrun_the_count(

@@ -3,8 +3,9 @@
 One code is accepted at most once: the last accepted time step is advanced by a single
 conditional UPDATE (``... WHERE last_step < :step``), so of two concurrent requests with
 the same code the second waits for the first's row lock, re-reads the row, and matches
-nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Wrong
-codes count against the account and the client address (see ``code_throttle``).
+nothing. Recovery codes are spent the same way (``... WHERE used_at IS NULL``). Every
+code, right or wrong, is first counted by the credential throttle (``throttle``), per
+account and address, per account and per address; a right one is given back.
 
 Only where things are stored differs: a user's seed and codes in ``totp_credentials``
 and ``recovery_codes`` (tenant tables), a staff member's in ``support_staff`` and
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hrvault.auth import code_throttle as throttle
 from hrvault.auth import totp
 from hrvault.auth.seed_sealing import SealedSeedError, SeedKey, SeedOwner, SeedSealing
+from hrvault.auth.throttle import CredentialKind, CredentialThrottle
 from hrvault.config import Secret
 from hrvault.errors import Conflict, DataIntegrity, InvalidCode
 from hrvault.models import RecoveryCode, StaffRecoveryCode, SupportStaff, TotpCredential
@@ -89,8 +90,8 @@ class SecondFactor:
     """The second factor of one account, checked inside the request's transaction."""
 
     db: AsyncSession
-    sessions: async_sessionmaker[AsyncSession]
-    """For counting failures in a transaction that survives the refused request."""
+    throttle: CredentialThrottle
+    """Counts each code in a transaction of its own, which survives the refused request."""
     seeds: SeedSealing
     owner: SeedOwner
     client_ip: str | None
@@ -158,13 +159,11 @@ class SecondFactor:
     async def _check(
         self, code: str, now: datetime, *, confirmed: bool, allow_recovery: bool
     ) -> None:
-        account = throttle.account_key(self.owner.tenant_id, self.owner.account_id)
-        address = throttle.ip_key(self.client_ip)
-        await throttle.check(self.db, account, address, now=now)
+        account = f"{self.owner.tenant_id or 'staff'}/{self.owner.account_id}"
+        attempt = await self.throttle.reserve(CredentialKind.CODE, account, self.client_ip)
         if await self._accepts(code, now, confirmed=confirmed, allow_recovery=allow_recovery):
-            await throttle.clear_account(self.db, account)
+            await self.throttle.succeeded(attempt)
             return
-        await throttle.record_failure(self.sessions, account, address, now=now)
         raise InvalidCode("the code is wrong, expired or already used")
 
     async def _accepts(

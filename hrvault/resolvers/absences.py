@@ -1,4 +1,12 @@
-"""Absence requests and their decisions."""
+"""Absence requests and their decisions.
+
+Approved means approved as it was: a change to what an absence asks for (type, dates,
+reason) makes it a new request again, whoever changes it and whatever was decided. The
+decision it had stays in the audit log as the old values of ``status``, ``approver_id``
+and ``decided_at``. It then waits among the requested absences, where approvers find
+every new request, and neither the person it is about, nor whoever made or changed it,
+may decide it (``permissions/deciding.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from hrvault.crypto import columns
 from hrvault.crypto.columns import SealedColumn
 from hrvault.errors import Conflict, bad_input
 from hrvault.models import Absence, AbsenceStatus, AbsenceType
+from hrvault.permissions.deciding import Decider, require_decider
 from hrvault.permissions.enforce import require
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
@@ -47,6 +56,11 @@ def _reason(value: str | None) -> dict[SealedColumn, SealedValue]:
     return {columns.ABSENCE_REASON: validation.optional_text(value, "reason", max_length=1000)}
 
 
+def _new_request_status(absence_type: AbsenceType) -> AbsenceStatus:
+    """Types without approval are approved at once; the others wait for a decision."""
+    return AbsenceStatus.REQUESTED if absence_type.requires_approval else AbsenceStatus.APPROVED
+
+
 async def request_absence(
     ctx: RequestContext,
     raw_employee_id: str,
@@ -60,14 +74,13 @@ async def request_absence(
     require(ctx.policy, employee, Action.ADD, _groups_written(reason is not None))
     absence_type = await rows.get_row(ctx, AbsenceType, raw_type_id, "absenceTypeId")
     _check_dates(start, end)
-    status = AbsenceStatus.REQUESTED if absence_type.requires_approval else AbsenceStatus.APPROVED
     absence = Absence(
         id=uuid.uuid4(),
         employee_id=employee.id,
         absence_type_id=absence_type.id,
         start_date=start,
         end_date=end,
-        status=status,
+        status=_new_request_status(absence_type),
     )
     return await create_sealed(ctx, absence, _reason(reason))
 
@@ -78,20 +91,35 @@ async def update_absence(
     absence = await rows.get_row(ctx, Absence, raw_id, "id")
     employee = await rows.get_person(ctx, absence.employee_id, "id")
     require(ctx.policy, employee, Action.EDIT, _groups_written("reason" in changes))
-    if absence.status in (AbsenceStatus.REJECTED, AbsenceStatus.CANCELLED):
-        raise Conflict(f"a {absence.status.value} absence cannot be changed")
+    rows.check_version(absence, version)
+    if absence.status is AbsenceStatus.CANCELLED:
+        raise Conflict("a cancelled absence cannot be changed")
     sealed = _reason(changes.pop("reason")) if "reason" in changes else {}
     cleaned: dict[str, Any] = {}
+    absence_type: AbsenceType | None = None
     for name, value in changes.items():
         if value is None:
             raise bad_input(name, "cannot be null")
         if name == "absence_type_id":
-            cleaned[name] = (await rows.get_row(ctx, AbsenceType, value, "absenceTypeId")).id
+            absence_type = await rows.get_row(ctx, AbsenceType, value, "absenceTypeId")
+            cleaned[name] = absence_type.id
         else:
             cleaned[name] = value
     _check_dates(
         cleaned.get("start_date", absence.start_date), cleaned.get("end_date", absence.end_date)
     )
+    asks_otherwise = bool(sealed) or any(
+        getattr(absence, name) != value for name, value in cleaned.items()
+    )
+    if asks_otherwise:
+        absence_type = absence_type or await rows.get_row(
+            ctx, AbsenceType, absence.absence_type_id, "absenceTypeId"
+        )
+        cleaned |= {
+            "status": _new_request_status(absence_type),
+            "approver_id": None,
+            "decided_at": None,
+        }
     return await update_sealed(ctx, absence, version, sealed, cleaned)
 
 
@@ -102,12 +130,36 @@ _ALLOWED_DECISIONS = {
 }
 
 
+def _shaped_by(absence: Absence) -> tuple[uuid.UUID | None, ...]:
+    """Who made the request and, while it waits for a decision, who last changed it; once
+    decided, the last change is the decision itself."""
+    if absence.status is AbsenceStatus.REQUESTED:
+        return (absence.created_by, absence.updated_by)
+    return (absence.created_by,)
+
+
 async def decide_absence(
     ctx: RequestContext, raw_id: str, version: int, decision: AbsenceStatus
 ) -> Absence:
-    """Move an absence to approved, rejected or cancelled, if its current status allows."""
-    action = Action.EDIT if decision is AbsenceStatus.CANCELLED else Action.APPROVE
-    absence, _ = await rows.person_row_for_change(ctx, Absence, raw_id, action, FieldGroup.ABSENCE)
+    """Move an absence to approved, rejected or cancelled, if its current status allows.
+
+    Cancelling is a change (``edit``), which the person themselves may make; approving
+    and rejecting are decisions, which never they, nor whoever asked, may take."""
+    if decision is AbsenceStatus.CANCELLED:
+        absence, _ = await rows.person_row_for_change(
+            ctx, Absence, raw_id, Action.EDIT, FieldGroup.ABSENCE
+        )
+    else:
+        absence = await rows.get_row(ctx, Absence, raw_id, "id")
+        employee = await rows.get_person(ctx, absence.employee_id, "id")
+        principal = ctx.require_principal()
+        require_decider(
+            ctx.policy,
+            employee,
+            FieldGroup.ABSENCE,
+            Decider(principal.actor_id, principal.employee_id),
+            requested_by=_shaped_by(absence),
+        )
     rows.check_version(absence, version)
     if absence.status not in _ALLOWED_DECISIONS[decision]:
         raise Conflict(f"a {absence.status.value} absence cannot become {decision.value}")

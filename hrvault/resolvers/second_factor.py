@@ -32,7 +32,7 @@ def _factor(ctx: RequestContext, caller: Principal | staff.StaffCaller) -> Secon
         if caller.actor_id is None:
             raise not_found("user")
         owner = SeedOwner(caller.tenant_id, caller.actor_id)
-    return SecondFactor(ctx.db, ctx.sessions, ctx.seeds, owner, ctx.client_ip)
+    return SecondFactor(ctx.db, ctx.throttle, ctx.seeds, owner, ctx.client_ip)
 
 
 async def _record(ctx: RequestContext, action: str, caller: Principal | staff.StaffCaller) -> None:
@@ -124,7 +124,7 @@ async def _remove(
     ctx: RequestContext, tenant_id: uuid.UUID, user_id: uuid.UUID, keep: uuid.UUID | None
 ) -> int:
     owner = SeedOwner(tenant_id, user_id)
-    factor = SecondFactor(ctx.db, ctx.sessions, ctx.seeds, owner, ctx.client_ip)
+    factor = SecondFactor(ctx.db, ctx.throttle, ctx.seeds, owner, ctx.client_ip)
     if not await factor.is_enrolled():
         raise Conflict("this user has no TOTP enrolled")
     await factor.remove()

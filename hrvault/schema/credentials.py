@@ -2,9 +2,10 @@
 
 A field is one when it is declared with ``fields.credential_mutation``, which attaches
 ``CredentialAttempt``. That one marker gives two guarantees: every call is throttled per
-account and per client address (``hrvault.auth.throttle``), and a request may hold at
-most one credential field whatever its aliases or fragments (``hrvault.schema.limits``),
-so one request can never carry a batch of guesses.
+account and address, per account and per address (``hrvault.auth.throttle``, which
+second-factor codes pass through too), and a request may hold at most one credential
+field whatever its aliases or fragments (``hrvault.schema.limits``), so one request can
+never carry a batch of guesses.
 """
 
 from __future__ import annotations

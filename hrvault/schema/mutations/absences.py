@@ -30,7 +30,11 @@ class AbsenceMutations:
         )
         return Absence.from_row(row)
 
-    @fields.mutation(access=PeopleData)
+    @fields.mutation(
+        access=PeopleData,
+        description="Change an absence. A change to its type, dates or reason makes it a new"
+        " request: an approved or rejected absence waits for a decision again.",
+    )
     async def update_absence(
         self, info: Info, id: strawberry.ID, input: UpdateAbsenceInput
     ) -> Absence:
@@ -39,12 +43,20 @@ class AbsenceMutations:
             await absences.update_absence(info.context, id, input.version, changes)
         )
 
-    @fields.mutation(access=PeopleData)
+    @fields.mutation(
+        access=PeopleData,
+        description="Approve a requested absence; never one about yourself, nor one you"
+        " requested or last changed.",
+    )
     async def approve_absence(self, info: Info, id: strawberry.ID, version: int) -> Absence:
         row = await absences.decide_absence(info.context, id, version, AbsenceStatus.APPROVED)
         return Absence.from_row(row)
 
-    @fields.mutation(access=PeopleData)
+    @fields.mutation(
+        access=PeopleData,
+        description="Reject a requested absence; never one about yourself, nor one you"
+        " requested or last changed.",
+    )
     async def reject_absence(self, info: Info, id: strawberry.ID, version: int) -> Absence:
         row = await absences.decide_absence(info.context, id, version, AbsenceStatus.REJECTED)
         return Absence.from_row(row)
