@@ -34,6 +34,7 @@ from hrvault.db import DatabaseUrls, create_engine, session_factory
 from hrvault.documents.download import DownloadEndpoint
 from hrvault.documents.store import FileStore, file_store
 from hrvault.http.body_limit import BodySizeLimitMiddleware
+from hrvault.http.body_timeout import BodyTimeoutMiddleware
 from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
@@ -166,6 +167,13 @@ def _middleware(settings: Settings) -> list[Middleware]:
     stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
+    stack.append(
+        Middleware(
+            BodyTimeoutMiddleware,
+            seconds=settings.body_timeout_seconds,
+            upload_seconds=settings.upload_timeout_seconds,
+        )
+    )
     stack.append(
         Middleware(
             BodySizeLimitMiddleware,
