@@ -29,6 +29,7 @@ from hrvault.resolvers import org
 from hrvault.resolvers.context import RequestContext
 from tests.stall_proxy import StallingProxy
 from tests.support import Api, TenantFactory, error_codes, random_address
+from tests.test_documents import link, pdf, upload
 
 TIMEOUT = 1.0
 GUARD = 3 * TIMEOUT + 5
@@ -188,3 +189,36 @@ async def test_readiness_answers_unavailable_in_a_stall_and_ready_after(
         assert stalled.json() == {"status": "unavailable", "database": "unreachable"}
         proxy.resume()
         assert (await guarded(api.client.get("/readyz"))).json()["status"] == "ok"
+
+
+async def test_a_download_in_a_stall_gets_a_503_and_its_link_still_works_after(
+    settings: Settings,
+    proxy: StallingProxy,
+    clock: ManualClock,
+    tenants: TenantFactory,
+    api: Api,
+) -> None:
+    tenant = await tenants.create(employees=2)
+    content = pdf(5000)
+    document = await upload(api, tenant.token, tenant.employees[1], content)
+    url = await link(api, tenant.token, document["id"])
+    async with proxied_api(settings, proxy, clock) as proxied:
+        await proxied.data(ME, token=tenant.token)
+        proxy.stall()
+        stalled = await guarded(proxied.client.get(url))
+        assert_refused_for_now(stalled, "OPERATION_TIMED_OUT")
+        proxy.resume()
+        served = await guarded(proxied.client.get(url))  # the stalled use never committed
+    assert served.status_code == 200
+    assert served.content == content
+
+
+async def test_the_app_starts_in_a_stall_and_serves_once_it_ends(
+    settings: Settings, proxy: StallingProxy, clock: ManualClock, tenants: TenantFactory
+) -> None:
+    tenant = await tenants.create(employees=1)
+    proxy.stall()
+    async with asyncio.timeout(2 * GUARD), proxied_api(settings, proxy, clock) as api:
+        assert_refused_for_now(await api.post(ME, token=tenant.token), "OPERATION_TIMED_OUT")
+        proxy.resume()
+        assert "errors" not in (await api.post(ME, token=tenant.token)).json()
