@@ -32,7 +32,7 @@ class ErrorCode(StrEnum):
     OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     RATE_LIMITED = "RATE_LIMITED"
-    # The database cannot be reached: HTTP 503 with Retry-After; nothing was changed.
+    # The database cannot be reached: HTTP 503 with Retry-After.
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # A document over one of the limits never executes.
     TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - GraphQL tokens, not secrets

@@ -24,7 +24,6 @@ reached is a 503 with ``Retry-After``.
 from __future__ import annotations
 
 import logging
-import math
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -54,7 +53,8 @@ from hrvault.documents.bodies import opened_body, verify_body
 from hrvault.documents.links import consume, parse_link_token, policy_at_download
 from hrvault.documents.store import FileStore, StoredFileMissing
 from hrvault.errors import DataIntegrity, ErrorCode, HrvaultError, NotFound
-from hrvault.http.refusals import refusal_response
+from hrvault.http import outages
+from hrvault.http.refusals import refusal_response, response_for
 from hrvault.models import Document, DocumentCategory, DocumentLink, Employee
 from hrvault.vocabulary import Action, FieldGroup
 
@@ -68,6 +68,7 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.DATA_INTEGRITY: 500,
 }
+_LINK_OUTCOME = "try again later, with a new link if this one was used up"
 _ASCII_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-()+,")
 
 
@@ -148,25 +149,12 @@ class DownloadEndpoint:
                 _STATUS.get(refused.code, 400), refused.code, refused.message, details=details
             )
         except TimeoutError:
-            response = self._not_now(
-                ErrorCode.OPERATION_TIMED_OUT,
-                f"the download was not ready within {self._timeout:g} seconds",
-            )
+            response = response_for(outages.timed_out(self._timeout, _LINK_OUTCOME))
         except Exception as exc:
             if not is_unreachable(exc):
                 raise
-            response = self._not_now(
-                ErrorCode.SERVICE_UNAVAILABLE, "the database cannot be reached right now"
-            )
+            response = response_for(outages.unreachable(self._timeout, _LINK_OUTCOME))
         await response(scope, receive, send)
-
-    def _not_now(self, code: ErrorCode, reason: str) -> Response:
-        return refusal_response(
-            503,
-            code,
-            f"{reason}; try again later",
-            retry_after=max(1, math.ceil(self._timeout)),
-        )
 
     async def _serve(self, request: Request) -> Response:
         token = parse_link_token(str(request.path_params.get("token", "")))

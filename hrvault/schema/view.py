@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +56,7 @@ from hrvault.errors import (
     TotpRequired,
     Unauthenticated,
 )
+from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
@@ -304,10 +304,11 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         with the clock stopped (it has its own timeout) and outside any transaction.
         """
         context: RequestContext = kwargs["context"]
+        timeout = self._settings.graphql.timeout_seconds
         committed = committing = False
         try:
             async with (
-                Deadline(self._settings.graphql.timeout_seconds) as deadline,
+                Deadline(timeout) as deadline,
                 self._sessions() as db,  # closing rolls back whatever was not committed
             ):
                 context.db = db
@@ -325,15 +326,15 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 if result.errors and context.is_mutation:
                     await db.rollback()
                 else:
-                    committing = True
+                    committing = context.is_mutation
                     committed = await self._commit(db, result)
         except TimeoutError:
-            raise self._timed_out(while_committing=committing) from None
+            raise outages.timed_out(timeout, _outcome(committing)) from None
         except HTTPException:
             raise
         except Exception as exc:  # masked and logged with the request id by format_error
             if is_unreachable(exc):
-                raise self._unavailable() from exc
+                raise outages.unreachable(timeout, _outcome(committing)) from exc
             return ExecutionResult(
                 data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
             )
@@ -341,38 +342,14 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
 
-    def _retry_after(self) -> int:
-        return max(1, math.ceil(self._settings.graphql.timeout_seconds))
-
-    def _timed_out(self, *, while_committing: bool) -> RequestRefused:
-        timeout = self._settings.graphql.timeout_seconds
-        outcome = (
-            "while committing; check whether its change was made before trying again"
-            if while_committing
-            else "and nothing it did was kept"
-        )
-        return RequestRefused(
-            503,
-            ErrorCode.OPERATION_TIMED_OUT,
-            f"the request ran longer than {timeout:g} seconds and was stopped {outcome}",
-            retry_after=self._retry_after(),
-            details={"limitSeconds": timeout},
-        )
-
-    def _unavailable(self) -> RequestRefused:
-        return RequestRefused(
-            503,
-            ErrorCode.SERVICE_UNAVAILABLE,
-            "the database cannot be reached right now; nothing was changed, try again later",
-            retry_after=self._retry_after(),
-        )
-
     def _refuse_if_unreachable(self, result: ExecutionResult) -> None:
         """A resolver that lost the database answers for the whole request: a 503, not a
         masked internal error at its path."""
         for error in result.errors or ():
             if error.original_error is not None and is_unreachable(error.original_error):
-                raise self._unavailable() from error.original_error
+                raise outages.unreachable(
+                    self._settings.graphql.timeout_seconds
+                ) from error.original_error
 
     @staticmethod
     async def _commit(db: AsyncSession, result: ExecutionResult) -> bool:
@@ -405,6 +382,10 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         if result.extensions:
             response["extensions"] = result.extensions
         return response
+
+
+def _outcome(committing: bool) -> str:
+    return outages.COMMIT_UNKNOWN if committing else outages.NOTHING_KEPT
 
 
 async def _run_hooks(hooks: list[Callable[[], None]]) -> None:
