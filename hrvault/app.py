@@ -31,9 +31,11 @@ from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.local_provider import load_key_provider
 from hrvault.db import DatabaseUrls, create_engine, session_factory
+from hrvault.deadline import Deadline
 from hrvault.documents.download import DownloadEndpoint
 from hrvault.documents.store import FileStore, file_store
 from hrvault.http.body_limit import BodySizeLimitMiddleware
+from hrvault.http.body_timeout import BodyTimeoutMiddleware
 from hrvault.http.cors import CORSAllowListMiddleware
 from hrvault.http.health import healthz, readyz
 from hrvault.http.request_id import RequestIdMiddleware
@@ -97,7 +99,11 @@ def create_app(
         files=files,
     )
     download = DownloadEndpoint(
-        sessions=session_factory(app_engine), keyring=keyring, files=files, clock=clock
+        sessions=session_factory(app_engine),
+        keyring=keyring,
+        files=files,
+        clock=clock,
+        timeout_seconds=settings.graphql.timeout_seconds,
     )
 
     @contextlib.asynccontextmanager
@@ -125,10 +131,15 @@ def create_app(
             )
         try:
             try:
-                async with session_factory(app_engine)() as db:
+                async with (
+                    Deadline(settings.graphql.timeout_seconds),
+                    session_factory(app_engine)() as db,
+                ):
                     await keyring.verify(db)
                     await db.commit()
-            except (OSError, DBAPIError) as exc:  # the keyring checks at its first use instead
+            # Unreachable, or stalled past the deadline (a TimeoutError): the keyring checks
+            # at its first use instead.
+            except (OSError, DBAPIError) as exc:
                 logger.warning("master key not checked at start-up, database unreachable: %s", exc)
             yield
         finally:
@@ -166,6 +177,13 @@ def _middleware(settings: Settings) -> list[Middleware]:
     stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
+    stack.append(
+        Middleware(
+            BodyTimeoutMiddleware,
+            seconds=settings.body_timeout_seconds,
+            upload_seconds=settings.upload_timeout_seconds,
+        )
+    )
     stack.append(
         Middleware(
             BodySizeLimitMiddleware,

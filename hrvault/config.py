@@ -133,6 +133,8 @@ class Settings:
     """Where the local file store keeps sealed documents; default ``<data dir>/files``."""
     upload_timeout_seconds: float = 600.0
     """How long the body of one upload may take to arrive (no database connection is held)."""
+    body_timeout_seconds: float = 30.0
+    """How long any other request body may take to arrive, in all."""
 
     @property
     def is_production(self) -> bool:
@@ -390,5 +392,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             defaults.upload_timeout_seconds,
             low=1,
             high=86400,
+        ),
+        body_timeout_seconds=_float(
+            env,
+            "HRVAULT_BODY_TIMEOUT_SECONDS",
+            defaults.body_timeout_seconds,
+            low=0.1,
+            high=3600,
         ),
     )

@@ -9,10 +9,12 @@ from one request into the next.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import text
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from hrvault.config import Settings
+from hrvault.deadline import DeadlinePool, refuse_connect_after_deadline
 from hrvault.embedded_db import start_embedded_postgres
 
 APP_ROLE = "hrvault_app"
@@ -55,14 +58,59 @@ def resolve_database(settings: Settings) -> DatabaseUrls:
     return DatabaseUrls(owner=owner, app=app)
 
 
+CLIENT_CHECK_INTERVAL = "1s"
+"""How often PostgreSQL checks, while a statement runs, that its client is still there: a
+connection ended at a request's deadline (``hrvault.deadline``) stops its statement soon."""
+
+
 def create_engine(url: URL, *, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(
+    """An engine whose connections end with the deadline they were checked out under."""
+    engine = create_async_engine(
         url,
+        poolclass=DeadlinePool,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"application_name": "hrvault", "jit": "off"}},
+        connect_args={
+            "server_settings": {
+                "application_name": "hrvault",
+                "jit": "off",
+                "client_connection_check_interval": CLIENT_CHECK_INTERVAL,
+            }
+        },
     )
+    event.listen(engine.sync_engine, "do_connect", refuse_connect_after_deadline)
+    return engine
+
+
+_UNREACHABLE = (
+    ConnectionError,  # refused, reset, aborted, broken pipe
+    socket.gaierror,
+    exc.TimeoutError,  # no connection free in the pool
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether the database could not be reached or dropped the connection, rather than
+    refused a statement: the same request may well succeed when tried again later."""
+    current: BaseException | None = error
+    for _ in range(8):  # the driver's error, wrapped by SQLAlchemy's, wrapped by ours
+        if current is None:
+            return False
+        if isinstance(current, _UNREACHABLE):
+            return True
+        if isinstance(current, exc.DBAPIError):
+            if current.connection_invalidated:
+                return True
+            current = current.orig
+        else:
+            current = current.__cause__
+    return False
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     RATE_LIMITED = "RATE_LIMITED"
+    # The database cannot be reached: HTTP 503 with Retry-After.
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # A document over one of the limits never executes.
     TOKEN_LIMIT_EXCEEDED = "TOKEN_LIMIT_EXCEEDED"  # noqa: S105 - GraphQL tokens, not secrets
     DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
@@ -40,6 +42,8 @@ class ErrorCode(StrEnum):
     COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     CREDENTIAL_OPERATION_REPEATED = "CREDENTIAL_OPERATION_REPEATED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    # Past the request's deadline (HTTP 503 with Retry-After), or a body that took too
+    # long to arrive (HTTP 408).
     OPERATION_TIMED_OUT = "OPERATION_TIMED_OUT"
     DATA_INTEGRITY = "DATA_INTEGRITY"
     # Documents (uploads and download links).
@@ -84,10 +88,6 @@ class Conflict(HrvaultError):
 
 class CostLimitExceeded(HrvaultError):
     code = ErrorCode.COST_LIMIT_EXCEEDED
-
-
-class OperationTimedOut(HrvaultError):
-    code = ErrorCode.OPERATION_TIMED_OUT
 
 
 class TooManyAttempts(HrvaultError):

@@ -52,6 +52,8 @@ def test_defaults_need_no_configuration() -> None:
         ({"HRVAULT_CREDENTIAL_LIMIT_ACCOUNT": "5"}, "HRVAULT_CREDENTIAL_LIMIT_ACCOUNT"),
         ({"HRVAULT_CREDENTIAL_LIMIT_IP": "0/60"}, "HRVAULT_CREDENTIAL_LIMIT_IP"),
         ({"HRVAULT_REQUEST_LIMIT": "10/-1"}, "HRVAULT_REQUEST_LIMIT"),
+        ({"HRVAULT_BODY_TIMEOUT_SECONDS": "0"}, "HRVAULT_BODY_TIMEOUT_SECONDS"),
+        ({"HRVAULT_BODY_TIMEOUT_SECONDS": "soon"}, "HRVAULT_BODY_TIMEOUT_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
@@ -96,6 +98,7 @@ def test_abuse_settings_are_read(tmp_path: Path) -> None:
             "HRVAULT_CODE_LIMIT_ACCOUNT": "70/3600",
             "HRVAULT_CODE_LIMIT_IP": "40/300",
             "HRVAULT_REQUEST_LIMIT": "100/10",
+            "HRVAULT_BODY_TIMEOUT_SECONDS": "12.5",
         }
     )
     assert settings.tls == TlsFiles(cert=cert, key=key)
@@ -109,6 +112,7 @@ def test_abuse_settings_are_read(tmp_path: Path) -> None:
     assert settings.code_limit_account == Rate(70, 3600)
     assert settings.code_limit_ip == Rate(40, 300)
     assert settings.request_limit == Rate(100, 10)
+    assert settings.body_timeout_seconds == 12.5
 
 
 def test_the_defaults_are_the_documented_limits() -> None:

@@ -15,6 +15,10 @@ The route authenticates nothing but the link; everything else is decided again n
    content type, its size, ``Content-Disposition: attachment`` with the original filename
    (RFC 6266 / RFC 8187), ``Cache-Control: no-store`` and ``X-Content-Type-Options:
    nosniff``. No database connection is held while it streams.
+
+Steps 1 to 4 run under the request deadline (``hrvault.deadline``), the body check
+excepted (it reads local files, however large): a database that stalls or cannot be
+reached is a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -42,13 +46,15 @@ from hrvault.crypto.columns import DOCUMENT_FILENAME, DOCUMENT_KEY
 from hrvault.crypto.errors import DataIntegrityError, KeyDestroyedError
 from hrvault.crypto.keyring import TenantKeyring
 from hrvault.crypto.streaming import StreamOpener
-from hrvault.db import bind_tenant
+from hrvault.db import bind_tenant, is_unreachable
+from hrvault.deadline import Deadline
 from hrvault.documents import access
 from hrvault.documents.bodies import opened_body, verify_body
 from hrvault.documents.links import consume, parse_link_token, policy_at_download
 from hrvault.documents.store import FileStore, StoredFileMissing
 from hrvault.errors import DataIntegrity, ErrorCode, HrvaultError, NotFound
-from hrvault.http.refusals import refusal_response
+from hrvault.http import outages
+from hrvault.http.refusals import refusal_response, response_for
 from hrvault.models import Document, DocumentCategory, DocumentLink, Employee
 from hrvault.vocabulary import Action, FieldGroup
 
@@ -62,6 +68,7 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.DATA_INTEGRITY: 500,
 }
+_LINK_OUTCOME = "try again later, with a new link if this one was used up"
 _ASCII_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-()+,")
 
 
@@ -119,11 +126,13 @@ class DownloadEndpoint:
         keyring: TenantKeyring,
         files: FileStore,
         clock: Clock,
+        timeout_seconds: float,
     ) -> None:
         self._sessions = sessions
         self._keyring = keyring
         self._files = files
         self._clock = clock
+        self._timeout = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -139,6 +148,12 @@ class DownloadEndpoint:
             response = refusal_response(
                 _STATUS.get(refused.code, 400), refused.code, refused.message, details=details
             )
+        except TimeoutError:
+            response = response_for(outages.timed_out(self._timeout, _LINK_OUTCOME))
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            response = response_for(outages.unreachable(self._timeout, _LINK_OUTCOME))
         await response(scope, receive, send)
 
     async def _serve(self, request: Request) -> Response:
@@ -146,27 +161,28 @@ class DownloadEndpoint:
         if token is None:
             raise NotFound("download link not found")
         now = self._clock.now()
-        async with self._sessions() as db:
-            await bind_tenant(db, token.tenant_id)
-            link = await consume(db, token, now)
-            await db.commit()
-        async with self._sessions() as db:
-            await bind_tenant(db, token.tenant_id)
-            document, category, opener, filename = await self._checked(db, link, now)
-            await append(
-                db,
-                link.tenant_id,
-                [download_entry(document, category)],
-                actor=_actor(link),
-                origin=Origin(
-                    request.state.request_id,
-                    request.client.host if request.client else None,
-                    request.headers.get("user-agent"),
-                    "download",
-                ),
-                now=now,
-            )
-            await db.commit()
+        async with Deadline(self._timeout) as deadline:
+            async with self._sessions() as db:
+                await bind_tenant(db, token.tenant_id)
+                link = await consume(db, token, now)
+                await db.commit()
+            async with self._sessions() as db:
+                await bind_tenant(db, token.tenant_id)
+                document, category, opener, filename = await self._checked(db, link, now, deadline)
+                await append(
+                    db,
+                    link.tenant_id,
+                    [download_entry(document, category)],
+                    actor=_actor(link),
+                    origin=Origin(
+                        request.state.request_id,
+                        request.client.host if request.client else None,
+                        request.headers.get("user-agent"),
+                        "download",
+                    ),
+                    now=now,
+                )
+                await db.commit()
         return StreamingResponse(
             self._body(document, opener),
             media_type=document.content_type,
@@ -179,7 +195,7 @@ class DownloadEndpoint:
         )
 
     async def _checked(
-        self, db: AsyncSession, link: DocumentLink, now: datetime
+        self, db: AsyncSession, link: DocumentLink, now: datetime, deadline: Deadline
     ) -> tuple[Document, DocumentCategory, StreamOpener, str]:
         """The document, once the link's principal may still download it and it opens."""
         policy = await policy_at_download(db, link, now, now.date())
@@ -220,15 +236,16 @@ class DownloadEndpoint:
                 row_id=document.id,
                 person_id=document.employee_id,
             )
-            await anyio.to_thread.run_sync(
-                verify_body,
-                self._files,
-                link.tenant_id,
-                document.employee_id,
-                document.id,
-                opener,
-                document.size_bytes,
-            )
+            with deadline.paused():  # local files, as long as the document is large
+                await anyio.to_thread.run_sync(
+                    verify_body,
+                    self._files,
+                    link.tenant_id,
+                    document.employee_id,
+                    document.id,
+                    opener,
+                    document.size_bytes,
+                )
         except KeyDestroyedError:
             raise NotFound("document not found (erased)") from None
         except (DataIntegrityError, StoredFileMissing) as exc:

@@ -21,6 +21,15 @@ class _BodyTooLarge(Exception):
     """Raised from inside ``receive`` to stop the app reading a body over the limit."""
 
 
+def is_upload(scope: Scope, headers: Headers) -> bool:
+    """A GraphQL multipart request: the one kind of request that carries a document."""
+    return (
+        scope["method"] == "POST"
+        and scope["path"] == UPLOAD_PATH
+        and headers.get("content-type", "").lower().startswith("multipart/form-data")
+    )
+
+
 def _too_large(limit: int) -> JSONResponse:
     return refusal_response(413, ErrorCode.PAYLOAD_TOO_LARGE, f"request body exceeds {limit} bytes")
 
@@ -34,12 +43,7 @@ class BodySizeLimitMiddleware:
         self.upload_max_bytes = max(upload_max_bytes, max_bytes)
 
     def _limit(self, scope: Scope, headers: Headers) -> int:
-        is_upload = (
-            scope["method"] == "POST"
-            and scope["path"] == UPLOAD_PATH
-            and headers.get("content-type", "").lower().startswith("multipart/form-data")
-        )
-        return self.upload_max_bytes if is_upload else self.max_bytes
+        return self.upload_max_bytes if is_upload(scope, headers) else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -45,17 +45,18 @@ from hrvault.buckets import Rate, whole_seconds
 from hrvault.clock import Clock
 from hrvault.config import Settings
 from hrvault.crypto.keyring import TenantKeyring
-from hrvault.db import bind_tenant
+from hrvault.db import bind_tenant, is_unreachable
+from hrvault.deadline import Deadline
 from hrvault.documents.store import FileStore
 from hrvault.errors import (
     ErrorCode,
     HrvaultError,
-    OperationTimedOut,
     RateLimited,
     StepUpRequired,
     TotpRequired,
     Unauthenticated,
 )
+from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
@@ -296,54 +297,59 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Run the operation inside the request's transaction; errors in a mutation undo it.
 
-        The whole of it runs under the execution timeout; a timed-out request is rolled
-        back like any failed one. An upload's file is received between authentication and
-        the operation, outside the timeout (it has its own) and outside any transaction.
+        One deadline covers all of it, from authentication to the connection's return to
+        the pool (``hrvault.deadline``). Past it, or with the database out of reach, the
+        answer is a 503 with ``Retry-After``, and the connections the request held are
+        discarded. An upload's file is received between authentication and the operation
+        with the clock stopped (it has its own timeout) and outside any transaction.
         """
         context: RequestContext = kwargs["context"]
         timeout = self._settings.graphql.timeout_seconds
-        loop = asyncio.get_running_loop()
-        committed = False
-        async with self._sessions() as db:
-            context.db = db
-            context.reader = Reader(db)
-            try:
-                deadline = loop.time() + timeout
-                async with asyncio.timeout_at(deadline):
-                    await self._authenticate(context)
-                    self._count_request(context)
-                    upload_limit = await upload_limit_for(context)
+        committed = committing = False
+        try:
+            async with (
+                Deadline(timeout) as deadline,
+                self._sessions() as db,  # closing rolls back whatever was not committed
+            ):
+                context.db = db
+                context.reader = Reader(db)
+                await self._authenticate(context)
+                self._count_request(context)
+                upload_limit = await upload_limit_for(context)
                 if upload_limit is not None:
-                    deadline += await receive_upload(context, upload_limit)
-                async with asyncio.timeout_at(deadline):
-                    if upload_limit is not None and context.principal is not None:
+                    with deadline.paused():
+                        await receive_upload(context, upload_limit)
+                    if context.principal is not None:
                         await bind_tenant(db, context.principal.tenant_id)
-                    result = await super().execute_single(*args, **kwargs)
+                result = await super().execute_single(*args, **kwargs)
+                self._refuse_if_unreachable(result)
                 if result.errors and context.is_mutation:
                     await db.rollback()
                 else:
+                    committing = context.is_mutation
                     committed = await self._commit(db, result)
-            except HTTPException:
-                await db.rollback()
-                raise
-            except TimeoutError:
-                await db.rollback()
-                timed_out = OperationTimedOut(
-                    f"the request ran longer than {timeout:g} seconds and was stopped; "
-                    "nothing it did was kept",
-                    limitSeconds=timeout,
-                )
-                return ExecutionResult(
-                    data=None, errors=[GraphQLError(timed_out.message, original_error=timed_out)]
-                )
-            except Exception as exc:  # masked and logged with the request id by format_error
-                await db.rollback()
-                return ExecutionResult(
-                    data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
-                )
-            finally:
-                await _run_hooks(context.after_commit if committed else context.after_rollback)
+        except TimeoutError:
+            raise outages.timed_out(timeout, _outcome(committing)) from None
+        except HTTPException:
+            raise
+        except Exception as exc:  # masked and logged with the request id by format_error
+            if is_unreachable(exc):
+                raise outages.unreachable(timeout, _outcome(committing)) from exc
+            return ExecutionResult(
+                data=None, errors=[GraphQLError("transaction failed", original_error=exc)]
+            )
+        finally:
+            await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
+
+    def _refuse_if_unreachable(self, result: ExecutionResult) -> None:
+        """A resolver that lost the database answers for the whole request: a 503, not a
+        masked internal error at its path."""
+        for error in result.errors or ():
+            if error.original_error is not None and is_unreachable(error.original_error):
+                raise outages.unreachable(
+                    self._settings.graphql.timeout_seconds
+                ) from error.original_error
 
     @staticmethod
     async def _commit(db: AsyncSession, result: ExecutionResult) -> bool:
@@ -376,6 +382,10 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         if result.extensions:
             response["extensions"] = result.extensions
         return response
+
+
+def _outcome(committing: bool) -> str:
+    return outages.COMMIT_UNKNOWN if committing else outages.NOTHING_KEPT
 
 
 async def _run_hooks(hooks: list[Callable[[], None]]) -> None:
