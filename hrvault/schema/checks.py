@@ -93,10 +93,11 @@ def check_declared_delegation(schema: strawberry.Schema, *, mutation_type: str) 
     """Raise UndeclaredAccessError for a mutation that administers powers without saying
     how the delegation rule applies, or that declares an act without its enforcement."""
     missing: list[str] = []
-    for type_name, field in _served_fields(schema):
-        if type_name != mutation_type:
-            continue
-        where = f"{type_name}.{field.graphql_name or field.python_name}"
+    graphql_type = schema._schema.type_map.get(mutation_type)
+    served = graphql_type.fields if isinstance(graphql_type, GraphQLObjectType) else {}
+    for name, graphql_field in served.items():
+        field: StrawberryField = graphql_field.extensions["strawberry-definition"]
+        where = f"{mutation_type}.{name}"
         declared = declared_delegation(field)
         if declared is None and _administers_powers(field):
             missing.append(f"{where}: administers powers; declare delegation=Act... or Exempt...")
