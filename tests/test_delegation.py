@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.partner_support import issue, register, terms
+from tests.partner_support import CREATE_TOKEN, REGISTER, issue, register, terms
 from tests.support import Api, Login, TenantFactory, TenantHandle, error_codes, staff_session
 
 GrantSpec = tuple[str, str, str]  # field group, action, scope (former included when ALL)
@@ -86,15 +86,11 @@ def salary_role(setting: Setting) -> Awaitable[str]:
 
 
 async def register_integration(_: Setting) -> tuple[str, dict[str, Any]]:
-    from tests.partner_support import REGISTER
-
     given = terms(categories=["SALARY", "BANK"], access="READ_WRITE")
     return REGISTER, {"i": given}
 
 
 async def create_partner_token(setting: Setting) -> tuple[str, dict[str, Any]]:
-    from tests.partner_support import CREATE_TOKEN
-
     made = await register(setting.api, setting.tenant.token, categories=["SALARY"])
     return CREATE_TOKEN, {"i": made["id"], "d": None}
 
@@ -493,3 +489,56 @@ async def test_one_power_short_is_refused_and_exactly_enough_is_allowed(
     allowed = await api.gql(document, variables, token=exact.token)
     assert "errors" not in allowed, allowed["errors"]
     assert await authority_snapshot(owner_engine, tenant) != before
+
+
+async def test_an_integrations_manager_cannot_consent_to_pay_they_cannot_see(
+    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine
+) -> None:
+    """The issue's case: manage_integrations alone, consenting to compensation, bank,
+    identity and absence reasons for a partner that would then read and write pay."""
+    tenant = await tenants.create(employees=2)
+    await tenants.step_up(tenant)
+    setting = Setting(api, tenants, tenant)
+    manager = await setting.user((("MANAGE_INTEGRATIONS",), (BASIC_ALL,)))
+    wide = terms(categories=["SALARY", "BANK", "IDENTITY", "ABSENCE_REASON"], access="READ_WRITE")
+    before = await authority_snapshot(owner_engine, tenant)
+    refused = await api.gql(REGISTER, {"i": wide}, token=manager.token)
+    assert error_codes(refused) == ["FORBIDDEN"]
+    extensions = refused["errors"][0]["extensions"]
+    assert extensions["reason"] == "delegation_exceeds_own_powers"
+    assert {p.split(":")[1] for p in extensions["missingPowers"]} == {
+        "salary",
+        "bank",
+        "identity",
+        "absence_reason",
+    }
+    assert await authority_snapshot(owner_engine, tenant) == before
+    assert (await api.data("{ integrations { id } }", token=tenant.token))["integrations"] == []
+    # What the manager holds, they may share.
+    directory = await api.data(REGISTER, {"i": terms(categories=["BASIC"])}, token=manager.token)
+    assert directory["registerIntegration"]["categories"] == ["BASIC"]
+
+
+async def test_tightening_weakens_nobody_and_an_admin_still_resets_a_weaker_user(
+    api: Api, tenants: TenantFactory
+) -> None:
+    tenant = await tenants.create(employees=1)
+    await tenants.step_up(tenant)
+    setting = Setting(api, tenants, tenant)
+    hr = await setting.user("hr_admin")
+    current = await api.data("{ sessionSettings { version idleTimeoutSeconds } }", token=hr.token)
+    settings = current["sessionSettings"]
+    tightened = await api.data(
+        "mutation($v: Int!, $i: Int!) { updateSessionSettings(input: {version: $v,"
+        " idleTimeoutSeconds: $i}) { idleTimeoutSeconds } }",
+        {"v": settings["version"], "i": settings["idleTimeoutSeconds"] - 60},
+        token=hr.token,
+    )
+    assert tightened["updateSessionSettings"]["idleTimeoutSeconds"] == (
+        settings["idleTimeoutSeconds"] - 60
+    )
+    employee = await tenants.add_user(tenant, None, ("employee",), step_up=True)
+    reset = await api.data(
+        "mutation($u: ID!) { resetTotp(userId: $u) }", {"u": employee.user_id}, token=hr.token
+    )
+    assert reset["resetTotp"] >= 1
