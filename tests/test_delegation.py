@@ -130,6 +130,11 @@ async def create_role(_: Setting) -> tuple[str, dict[str, Any]]:
     return CREATE_ROLE, {"i": {"name": "Pay readers", "grants": wanted}}
 
 
+async def create_department_role(_: Setting) -> tuple[str, dict[str, Any]]:
+    wanted = [{"fieldGroup": "SALARY", "action": "SEE", "scope": "DEPARTMENT"}]
+    return CREATE_ROLE, {"i": {"name": "Department pay", "grants": wanted}}
+
+
 async def _salary_role_ref(setting: Setting) -> dict[str, Any]:
     name = await salary_role(setting)
     roles = await setting.api.data("{ roles { id name version } }", token=setting.tenant.token)
@@ -339,6 +344,14 @@ CASES = (
         EXCEEDS,
         ("see:salary:all",),
         create_role,
+    ),
+    Case(
+        "createRole (the same relative scope is short: it is other people's)",
+        (("MANAGE_ROLES",), (("SALARY", "SEE", "DEPARTMENT"),)),
+        (("MANAGE_ROLES",), (SALARY_ALL,)),
+        EXCEEDS,
+        ("see:salary:department",),
+        create_department_role,
     ),
     Case(
         "updateRole",

@@ -10,7 +10,9 @@ so a refusal says why without anyone re-deriving it.
 Two acts, one comparison:
 
 - ``HANDS_OUT``: the powers being given must all be held by the caller, at a scope that
-  covers the one given (``Grant.covers``): otherwise ``delegation_exceeds_own_powers``.
+  covers the one given in someone else's hands (``Grant.covers``: only "everyone" does,
+  since every other scope is relative to its holder): otherwise
+  ``delegation_exceeds_own_powers``.
 - ``ACTS_ON``: the caller must hold every power the target holds, so nobody gains by
   weakening someone stronger: otherwise ``target_holds_more_powers``.
 """

@@ -14,7 +14,7 @@ from hrvault.audit.system import ADMIN
 from hrvault.errors import Conflict, bad_input
 from hrvault.models import Role, RoleAbility, RoleGrant, User, UserRole
 from hrvault.permissions import membership
-from hrvault.permissions.delegation import Act, Powers, describe_grant
+from hrvault.permissions.delegation import NOTHING, Act, Powers, describe_grant
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.powers import powers_of_user
 from hrvault.resolvers import rows, validation
@@ -226,12 +226,14 @@ async def _user_and_role(
     ctx: RequestContext, raw_user_id: str, raw_role_id: str, operation: str
 ) -> tuple[User, Role]:
     """The user and the role, once the caller may both hand out the role and act on the
-    user: nobody changes the roles of someone who holds more than they do."""
+    user: nobody changes the roles of someone who holds more than they do (acting on
+    oneself weakens nobody else)."""
     user = await rows.get_row(ctx, User, raw_user_id, "userId")
     role = await rows.get_row(ctx, Role, raw_role_id, "roleId")
     definition = await role_definition(ctx, role)
     ctx.require_delegation(_powers(definition), Act.HANDS_OUT, operation)
-    target = await powers_of_user(ctx.db, ctx.tenant_id, user.id)
+    itself = user.id == ctx.actor_id
+    target = NOTHING if itself else await powers_of_user(ctx.db, ctx.tenant_id, user.id)
     ctx.require_delegation(target, Act.ACTS_ON, operation)
     return user, role
 
