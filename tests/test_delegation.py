@@ -273,6 +273,8 @@ EVERYTHING = tuple(
     for action in ("SEE", "ADD", "EDIT", "DELETE", "UPLOAD", "DOWNLOAD", "APPROVE")
 )
 """Every grant the Owner holds."""
+PAY_AND_BANK = tuple((g, a, "ALL") for g in ("SALARY", "BANK") for a in ("SEE", "ADD", "EDIT"))
+"""What a read-write consent to pay and bank data hands out (bank editing last)."""
 EXCEEDS = "delegation_exceeds_own_powers"
 STRONGER = "target_holds_more_powers"
 SALARY_ALL = ("SALARY", "SEE", "ALL")
@@ -281,16 +283,10 @@ BASIC_ALL = ("BASIC", "SEE", "ALL")
 CASES = (
     Case(
         "registerIntegration",
-        (
-            ("MANAGE_INTEGRATIONS",),
-            tuple((g, a, "ALL") for g in ("SALARY", "BANK") for a in ("SEE", "ADD")),
-        ),
-        (
-            ("MANAGE_INTEGRATIONS",),
-            tuple((g, a, "ALL") for g in ("SALARY", "BANK") for a in ("SEE", "ADD", "EDIT")),
-        ),
+        (("MANAGE_INTEGRATIONS",), PAY_AND_BANK[:-1]),
+        (("MANAGE_INTEGRATIONS",), PAY_AND_BANK),
         EXCEEDS,
-        ("edit:bank:all", "edit:salary:all"),
+        ("edit:bank:all",),
         register_integration,
     ),
     Case(
