@@ -955,7 +955,10 @@ async def test_categories_are_the_tenants_and_cannot_escalate(
         token=token,
     )
     assert error_codes(remap) == ["FORBIDDEN"]
-    assert remap["errors"][0]["extensions"]["deniedFieldGroups"] == ["absence_reason"]
+    assert remap["errors"][0]["extensions"]["reason"] == "delegation_exceeds_own_powers"
+    assert remap["errors"][0]["extensions"]["missingPowers"] == [
+        f"{action}:absence_reason:all+former" for action in ("delete", "download", "see", "upload")
+    ]
     mine = await api.gql(
         'mutation { createDocumentCategory(input: {code: "notes", name: "Notes",'
         " fieldGroup: DOCUMENTS}) { id } }",

@@ -195,7 +195,9 @@ async def test_nobody_hands_out_more_than_they_hold(api: Api, tenants: TenantFac
         token=admin.token,
     )
     assert error_codes(escalate) == ["FORBIDDEN"]
-    assert escalate["errors"][0]["extensions"]["notHeld"] == ["see on salary for all"]
+    refusal = escalate["errors"][0]["extensions"]
+    assert refusal["reason"] == "delegation_exceeds_own_powers"
+    assert refusal["missingPowers"] == ["see:salary:all"]
     allowed = await api.gql(
         'mutation { createRole(input: {name: "Narrow", grants: [{fieldGroup: BASIC, action: SEE, scope: SELF}]}) { id } }',
         token=admin.token,

@@ -11,6 +11,7 @@ to them without a special case in the engine.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -80,14 +81,18 @@ async def live_grant(
     return grant
 
 
+def staff_grants(groups: Iterable[str], writable: bool, scope: Scope) -> list[Grant]:
+    """What a support grant of these groups gives the staff member, for one scope."""
+    actions = READ_ACTIONS + (WRITE_ACTIONS if writable else ())
+    return [Grant(FieldGroup(group), action, scope) for group in groups for action in actions]
+
+
 def grant_policy(grant: SupportGrant) -> Policy:
     named = frozenset(grant.employee_ids or ())
     scope = Scope.DEPARTMENT if named else Scope.ALL
-    actions = READ_ACTIONS + (WRITE_ACTIONS if grant.writable else ())
     sources = [
-        GrantSource(grant.id, "support grant", Grant(FieldGroup(group), action, scope))
-        for group in grant.field_groups
-        for action in actions
+        GrantSource(grant.id, "support grant", given)
+        for given in staff_grants(grant.field_groups, grant.writable, scope)
     ]
     return Policy(sources, [], Relations(viewer=None, department=named))
 

@@ -16,20 +16,18 @@ class Grant:
     include_former: bool = False
 
     def covers(self, other: Grant) -> bool:
-        """Whether holding this grant means holding ``other`` too (used against escalation).
+        """Whether holding this grant lets its holder hand ``other`` to someone else, or act
+        on someone who holds it (the delegation rule).
 
-        ``all`` covers every scope; ``all_reports`` covers ``direct_reports``; otherwise a
-        scope covers only itself. Former employees are covered only if this grant has them.
+        Only a grant for everyone covers another's grant: every other scope is relative to
+        its holder ("my department", "my reports"), so the same scope in someone else's
+        hands reaches other people. Former employees are covered only if this grant has them.
         """
         if (self.field_group, self.action) != (other.field_group, other.action):
             return False
         if other.include_former and not self.include_former:
             return False
-        return (
-            self.scope is Scope.ALL
-            or self.scope is other.scope
-            or (self.scope is Scope.ALL_REPORTS and other.scope is Scope.DIRECT_REPORTS)
-        )
+        return self.scope is Scope.ALL
 
 
 def grants(

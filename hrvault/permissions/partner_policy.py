@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.models import Department, Integration, IntegrationAccess
 from hrvault.models.effective import current_jobs_subquery
+from hrvault.permissions.delegation import Powers
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import GrantSource, Policy
 from hrvault.permissions.relations import Relations
@@ -34,6 +35,16 @@ def consent_grants(
     categories: Iterable[FieldGroup], access: IntegrationAccess, scope: Scope
 ) -> list[Grant]:
     return [Grant(group, action, scope) for group in categories for action in ACTIONS_OF[access]]
+
+
+def consent_powers(categories: Iterable[FieldGroup], access: IntegrationAccess) -> Powers:
+    """What consenting (or issuing a token) hands the partner, for the delegation rule.
+
+    Counted for everyone even when the consent names people or departments: who is in a
+    department changes after the consent, and the consenter's own reach is relative to
+    themselves, so only a grant for everyone covers every person the partner may reach.
+    """
+    return Powers.of(consent_grants(categories, access, Scope.ALL))
 
 
 async def _members_of(

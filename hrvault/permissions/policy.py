@@ -135,7 +135,8 @@ class Policy:
         return bool(self._by_action.get((group, action)))
 
     def holds(self, wanted: Grant) -> bool:
-        """Whether one of the viewer's own grants covers ``wanted`` (no escalation)."""
+        """Whether one of the viewer's own grants covers ``wanted`` in someone else's hands
+        (``Grant.covers``: the delegation rule)."""
         return any(source.grant.covers(wanted) for source in self.sources)
 
     def reach_filter(self, group: FieldGroup, action: Action) -> ColumnElement[bool]:

@@ -32,6 +32,7 @@ from hrvault.errors import (
     TotpRequired,
     Unauthenticated,
 )
+from hrvault.permissions.delegation import Act, Powers, require_delegation
 from hrvault.resolvers.sealed import SealedValues
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class RequestContext:
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
     """Undoing work outside the database when the transaction rolls back (removing a body
     stored by an upload that did not commit)."""
+    delegation_checks: int = 0
+    """How often this request consulted the delegation rule: a mutation declared as
+    delegating that never did fails (``hrvault.schema.delegating``)."""
     _cipher: TenantCipher | None = field(default=None, init=False, repr=False)
 
     @property
@@ -84,6 +88,11 @@ class RequestContext:
         if self._cipher is None:
             self._cipher = TenantCipher(self.keyring, self.db, self.tenant_id)
         return self._cipher
+
+    def require_delegation(self, wanted: Powers, act: Act, operation: str) -> None:
+        """The delegation rule for the caller's policy; Forbidden with its reason if refused."""
+        self.delegation_checks += 1
+        require_delegation(self.policy, wanted, act, operation)
 
     def restrict(self, path: list[str | int]) -> None:
         self.restricted.append(path)

@@ -18,14 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hrvault.audit.records import Change, Entry
 from hrvault.audit.system import ADMIN
 from hrvault.documents import access
-from hrvault.errors import (
-    Conflict,
-    Forbidden,
-    bad_input,
-)
+from hrvault.errors import Conflict, bad_input
 from hrvault.models import Document, DocumentCategory, Tenant
 from hrvault.models.tenant import MAX_DOCUMENT_BYTES_LIMIT, MIN_DOCUMENT_BYTES_LIMIT
-from hrvault.permissions.grants import Grant
+from hrvault.permissions.delegation import Act, Powers
+from hrvault.permissions.grants import grants
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import PERSON_GROUPS, FieldGroup, Scope
@@ -115,20 +112,13 @@ async def category_by_code(ctx: RequestContext, code: str) -> DocumentCategory:
     return category
 
 
-def _require_holds_everything_on(ctx: RequestContext, group: FieldGroup) -> None:
+def _require_holds_everything_on(
+    ctx: RequestContext, group: FieldGroup, act: Act, operation: str
+) -> None:
     """A category decides who gets its documents: only someone who holds every document
     action on its group for everyone may define or change one (no escalation)."""
-    missing = [
-        action
-        for action in access.DOCUMENT_ACTIONS
-        if not ctx.policy.holds(Grant(group, action, Scope.ALL, include_former=True))
-    ]
-    if missing:
-        raise Forbidden(
-            f"defining a category governed by {group.value} needs"
-            f" {', '.join(a.value for a in missing)} on {group.value} for everyone",
-            deniedFieldGroups=[group.value],
-        )
+    wanted = grants((group,), access.DOCUMENT_ACTIONS, Scope.ALL, include_former=True)
+    ctx.require_delegation(Powers.of(wanted), act, operation)
 
 
 def _valid_code(code: str) -> bool:
@@ -156,7 +146,7 @@ async def create_category(
     employee_uploadable: bool,
 ) -> DocumentCategory:
     group = _person_group(field_group, "fieldGroup")
-    _require_holds_everything_on(ctx, group)
+    _require_holds_everything_on(ctx, group, Act.HANDS_OUT, "createDocumentCategory")
     code = code.strip()
     if not _valid_code(code):
         raise bad_input(
@@ -185,7 +175,8 @@ async def update_category(
     ctx: RequestContext, raw_id: str, version: int, changes: dict[str, Any]
 ) -> DocumentCategory:
     category = await rows.get_row(ctx, DocumentCategory, raw_id, "id")
-    _require_holds_everything_on(ctx, FieldGroup(category.field_group))
+    current = FieldGroup(category.field_group)
+    _require_holds_everything_on(ctx, current, Act.HANDS_OUT, "updateDocumentCategory")
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if value is None:
@@ -194,7 +185,7 @@ async def update_category(
             cleaned[name] = validation.text(value, "name", max_length=100)
         elif name == "field_group":
             group = _person_group(value, "fieldGroup")
-            _require_holds_everything_on(ctx, group)
+            _require_holds_everything_on(ctx, group, Act.HANDS_OUT, "updateDocumentCategory")
             cleaned[name] = group
         else:
             cleaned[name] = bool(value)
@@ -203,7 +194,8 @@ async def update_category(
 
 async def delete_category(ctx: RequestContext, raw_id: str, version: int) -> uuid.UUID:
     category = await rows.get_row(ctx, DocumentCategory, raw_id, "id")
-    _require_holds_everything_on(ctx, FieldGroup(category.field_group))
+    current = FieldGroup(category.field_group)
+    _require_holds_everything_on(ctx, current, Act.ACTS_ON, "deleteDocumentCategory")
     rows.check_version(category, version)
     if category.builtin:
         raise Conflict("built-in categories stay; change their name or flags instead")

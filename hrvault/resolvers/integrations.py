@@ -1,8 +1,9 @@
 """Registering partner integrations (the tenant's consent), revoking them, and the
 transfer register built from them.
 
-The consent is recorded as given: who, when and exactly which terms. The integration's
-permissions are compiled from these terms at every request
+The consent is recorded as given: who, when and exactly which terms. Nobody consents to
+share what they could not see or change themselves (``hrvault.permissions.delegation``).
+The integration's permissions are compiled from these terms at every request
 (``hrvault.permissions.partner_policy``), so revoking the consent revokes everything.
 """
 
@@ -29,6 +30,8 @@ from hrvault.models import (
     PartnerToken,
     TransferBasis,
 )
+from hrvault.permissions.delegation import Act
+from hrvault.permissions.partner_policy import consent_powers
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import PERSON_GROUPS, FieldGroup
@@ -90,6 +93,9 @@ async def register_integration(ctx: RequestContext, terms: Terms) -> Integration
     categories = sorted(set(terms.categories), key=PERSON_GROUPS.index)
     if not categories or any(c not in PERSON_GROUPS for c in categories):
         raise bad_input("categories", "name one or more field groups about people")
+    ctx.require_delegation(
+        consent_powers(categories, terms.access), Act.HANDS_OUT, "registerIntegration"
+    )
     country = validation.country_code(terms.processing_country, "processingCountry")
     integration = Integration(
         id=uuid.uuid4(),

@@ -21,7 +21,9 @@ from hrvault.auth.partners import DEFAULT_LIFETIME, MAX_LIFETIME, MAX_ROTATION_G
 from hrvault.auth.step_up import require_step_up_for_integrations
 from hrvault.config import Secret
 from hrvault.errors import bad_input
-from hrvault.models import Integration, PartnerToken
+from hrvault.models import Integration, IntegrationAccess, PartnerToken
+from hrvault.permissions.delegation import Act
+from hrvault.permissions.partner_policy import consent_powers
 from hrvault.resolvers import rows
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import FieldGroup
@@ -56,8 +58,15 @@ async def _issue(
     integration: Integration,
     expires_at: datetime,
     rotated_from: uuid.UUID | None,
+    operation: str,
 ) -> IssuedToken:
+    """A token carries the integration's whole consent to whoever holds it (and the issuer
+    sees it once): only someone who holds that consent's powers may issue one."""
     user_id = require_step_up_for_integrations(ctx.require_principal(), ctx.clock.now())
+    consent = consent_powers(
+        (FieldGroup(c) for c in integration.categories), IntegrationAccess(integration.access)
+    )
+    ctx.require_delegation(consent, Act.HANDS_OUT, operation)
     token = new_partner_token(ctx.tenant_id)
     row = PartnerToken(
         id=uuid.uuid4(),
@@ -93,7 +102,7 @@ async def create_token(
 ) -> IssuedToken:
     integration = await _active_integration(ctx, integration_id)
     expires_at = ctx.clock.now() + _lifetime(expires_in_days)
-    return await _issue(ctx, integration, expires_at, None)
+    return await _issue(ctx, integration, expires_at, None, "createPartnerToken")
 
 
 async def _live_token(ctx: RequestContext, raw_id: str) -> PartnerToken:
@@ -113,7 +122,9 @@ async def rotate_token(
     old = await _live_token(ctx, raw_id)
     integration = await _active_integration(ctx, old.integration_id)
     now = ctx.clock.now()
-    issued = await _issue(ctx, integration, now + _lifetime(expires_in_days), old.id)
+    issued = await _issue(
+        ctx, integration, now + _lifetime(expires_in_days), old.id, "rotatePartnerToken"
+    )
     before = old.expires_at
     old.expires_at = min(before, now + grace)
     await ctx.db.flush()

@@ -1,4 +1,5 @@
-"""Managing roles and who holds them. Nobody can hand out more than they hold."""
+"""Managing roles and who holds them. Nobody hands out more than they hold, nor changes a
+role or a user stronger than themselves (``hrvault.permissions.delegation``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sqlalchemy import delete, func, select
 
 from hrvault.audit.records import Change, Entry
 from hrvault.audit.system import ADMIN
-from hrvault.errors import Conflict, Forbidden, bad_input
+from hrvault.errors import Conflict, bad_input
 from hrvault.models import Role, RoleAbility, RoleGrant, User, UserRole
 from hrvault.permissions import membership
+from hrvault.permissions.delegation import NOTHING, Act, Powers, describe_grant
 from hrvault.permissions.grants import Grant
+from hrvault.permissions.powers import powers_of_user
 from hrvault.resolvers import rows, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import PERSON_GROUPS, Ability
@@ -74,22 +77,8 @@ async def role_definition(ctx: RequestContext, role: Role) -> RoleDefinition:
     return (await _definitions(ctx, [role]))[0]
 
 
-def _check_can_confer(
-    ctx: RequestContext, grants: Iterable[Grant], abilities: Iterable[Ability]
-) -> None:
-    """Refuse to hand out a grant or ability the caller does not hold themselves."""
-    policy = ctx.policy
-    missing = [
-        f"{g.action.value} on {g.field_group.value} for {g.scope.value}"
-        for g in grants
-        if not policy.holds(g)
-    ]
-    missing += [f"the {a.value} ability" for a in abilities if not policy.has_ability(a)]
-    if missing:
-        raise Forbidden(
-            "you cannot hand out what you do not hold: " + "; ".join(sorted(missing)),
-            notHeld=sorted(missing),
-        )
+def _powers(definition: RoleDefinition) -> Powers:
+    return Powers.of(definition.grants, definition.abilities)
 
 
 def _check_grants(grants: Iterable[Grant]) -> list[Grant]:
@@ -111,11 +100,7 @@ async def _check_name_free(ctx: RequestContext, name: str, except_id: uuid.UUID 
 
 
 def _describe(grants: Iterable[Grant]) -> list[str]:
-    return [
-        ":".join((g.action.value, g.field_group.value, g.scope.value))
-        + ("+former" if g.include_former else "")
-        for g in sorted(grants)
-    ]
+    return [describe_grant(g) for g in sorted(grants)]
 
 
 async def _replace_definition(
@@ -172,7 +157,7 @@ async def create_role(
 ) -> Role:
     name = validation.text(name, "name", max_length=100)
     checked, abilities = _check_grants(grants), sorted(set(abilities))
-    _check_can_confer(ctx, checked, abilities)
+    ctx.require_delegation(Powers.of(checked, abilities), Act.HANDS_OUT, "createRole")
     await _check_name_free(ctx, name, None)
     role = Role(
         id=uuid.uuid4(),
@@ -199,7 +184,7 @@ async def update_role(
         raise Conflict("built-in roles cannot be changed; copy the role and change the copy")
     rows.check_version(role, version)
     current = await role_definition(ctx, role)
-    _check_can_confer(ctx, current.grants, current.abilities)  # no editing a stronger role
+    ctx.require_delegation(_powers(current), Act.ACTS_ON, "updateRole")  # not a stronger role
     changes: dict[str, object] = {}
     if name is not None:
         changes["name"] = validation.text(name, "name", max_length=100)
@@ -211,7 +196,7 @@ async def update_role(
     if grants is not None or abilities is not None:
         new_grants = _check_grants(grants) if grants is not None else list(current.grants)
         new_abilities = sorted(set(abilities)) if abilities is not None else list(current.abilities)
-        _check_can_confer(ctx, new_grants, new_abilities)
+        ctx.require_delegation(Powers.of(new_grants, new_abilities), Act.HANDS_OUT, "updateRole")
         await _replace_definition(ctx, role, new_grants, new_abilities, previous=current)
     # The version moves on every change, grants included, so concurrent editors conflict.
     return await rows.update(ctx, role, version, changes)
@@ -229,7 +214,7 @@ async def delete_role(ctx: RequestContext, raw_id: str, version: int) -> None:
         raise Conflict("built-in roles cannot be deleted")
     rows.check_version(role, version)
     definition = await role_definition(ctx, role)
-    _check_can_confer(ctx, definition.grants, definition.abilities)
+    ctx.require_delegation(_powers(definition), Act.ACTS_ON, "deleteRole")
     if definition.holders:
         raise Conflict(f"{definition.holders} user(s) hold this role; remove it from them first")
     ctx.audit.deleted(role)
@@ -238,17 +223,23 @@ async def delete_role(ctx: RequestContext, raw_id: str, version: int) -> None:
 
 
 async def _user_and_role(
-    ctx: RequestContext, raw_user_id: str, raw_role_id: str
+    ctx: RequestContext, raw_user_id: str, raw_role_id: str, operation: str
 ) -> tuple[User, Role]:
+    """The user and the role, once the caller may both hand out the role and act on the
+    user: nobody changes the roles of someone who holds more than they do (acting on
+    oneself weakens nobody else)."""
     user = await rows.get_row(ctx, User, raw_user_id, "userId")
     role = await rows.get_row(ctx, Role, raw_role_id, "roleId")
     definition = await role_definition(ctx, role)
-    _check_can_confer(ctx, definition.grants, definition.abilities)
+    ctx.require_delegation(_powers(definition), Act.HANDS_OUT, operation)
+    itself = user.id == ctx.actor_id
+    target = NOTHING if itself else await powers_of_user(ctx.db, ctx.tenant_id, user.id)
+    ctx.require_delegation(target, Act.ACTS_ON, operation)
     return user, role
 
 
 async def assign_role(ctx: RequestContext, raw_user_id: str, raw_role_id: str) -> User:
-    user, role = await _user_and_role(ctx, raw_user_id, raw_role_id)
+    user, role = await _user_and_role(ctx, raw_user_id, raw_role_id, "assignRole")
     if await membership.assign_role(
         ctx.db, ctx.tenant_id, user.id, role.id, actor_id=ctx.actor_id, now=ctx.clock.now()
     ):
@@ -257,7 +248,7 @@ async def assign_role(ctx: RequestContext, raw_user_id: str, raw_role_id: str) -
 
 
 async def remove_role(ctx: RequestContext, raw_user_id: str, raw_role_id: str) -> User:
-    user, role = await _user_and_role(ctx, raw_user_id, raw_role_id)
+    user, role = await _user_and_role(ctx, raw_user_id, raw_role_id, "removeRole")
     if await membership.remove_role(ctx.db, ctx.tenant_id, user.id, role):
         ctx.audit.add(_membership_entry("remove_role", user, role.name, None))
     return user

@@ -16,6 +16,8 @@ from hrvault.auth.seed_sealing import SeedOwner
 from hrvault.config import Secret
 from hrvault.errors import Conflict, TotpRequired, not_found
 from hrvault.models import User
+from hrvault.permissions.delegation import Act
+from hrvault.permissions.powers import powers_of_user
 from hrvault.resolvers.context import RequestContext
 
 
@@ -113,10 +115,14 @@ async def disable_own(ctx: RequestContext) -> int:
 
 
 async def reset_for(ctx: RequestContext, user_id: uuid.UUID) -> int:
-    """An admin removes a user's TOTP (a lost phone); every session of that user ends."""
+    """An admin removes a user's TOTP (a lost phone); every session of that user ends.
+    Only someone who holds every power of that user may: nobody gains by weakening
+    someone stronger."""
     tenant_id = ctx.tenant_id
     if await ctx.db.get(User, (tenant_id, user_id)) is None:
         raise not_found("user")
+    target = await powers_of_user(ctx.db, tenant_id, user_id)
+    ctx.require_delegation(target, Act.ACTS_ON, "resetTotp")
     return await _remove(ctx, tenant_id, user_id, None)
 
 

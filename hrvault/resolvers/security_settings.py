@@ -1,5 +1,10 @@
 """A tenant's own security settings: session limits, the step-up window, and which roles
-must use TOTP. Each change is checked, versioned and audited like any other."""
+must use TOTP. Each change is checked, versioned and audited like any other.
+
+Both are safeguards of other people, so the delegation rule applies: loosening a session
+limit weakens every holder of every role, and needs every power any of them holds;
+changing a role's TOTP requirement needs every power of that role. Tightening the
+session limits protects everyone and weakens nobody."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from hrvault.audit.records import Change, Entry
 from hrvault.audit.system import ADMIN
 from hrvault.errors import bad_input
 from hrvault.models import Role, Tenant
+from hrvault.permissions.delegation import NOTHING, Act
+from hrvault.permissions.powers import powers_of_every_holder, powers_of_role
 from hrvault.resolvers import rows
 from hrvault.resolvers.context import RequestContext
 
@@ -58,6 +65,12 @@ async def update_session_settings(
     """Open sessions follow new limits at once: they are read at every request."""
     tenant = await _tenant(ctx)
     rows.check_version(tenant, version)
+    loosened = any(
+        changes.get(column) is not None and changes[column] > getattr(tenant, column)
+        for column, *_ in _LIMITS
+    )
+    protected = await powers_of_every_holder(ctx.db, ctx.tenant_id) if loosened else NOTHING
+    ctx.require_delegation(protected, Act.ACTS_ON, "updateSessionSettings")
     recorded = []
     for column, field, low, high in _LIMITS:
         value = changes.get(column)
@@ -76,6 +89,9 @@ async def update_session_settings(
 async def set_totp_requirement(ctx: RequestContext, raw_role_id: str, required: bool) -> Role:
     """Holders of a role that requires TOTP can do nothing but enrol until they have it."""
     role = await rows.get_row(ctx, Role, raw_role_id, "roleId")
+    ctx.require_delegation(
+        await powers_of_role(ctx.db, ctx.tenant_id, role.id), Act.ACTS_ON, "setRoleTotpRequirement"
+    )
     if role.requires_totp != required:
         ctx.audit.add(
             Entry(

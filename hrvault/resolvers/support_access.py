@@ -18,8 +18,9 @@ from hrvault.auth.sessions import find_tenant_by_slug
 from hrvault.db import bind_tenant
 from hrvault.errors import Conflict, bad_input, not_found
 from hrvault.models import AuditRecord, Employee, SupportGrant
+from hrvault.permissions.delegation import Act, Powers
 from hrvault.resolvers.context import RequestContext
-from hrvault.vocabulary import PERSON_GROUPS, FieldGroup
+from hrvault.vocabulary import PERSON_GROUPS, FieldGroup, Scope
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ def _grant_changes(grant: SupportGrant) -> tuple[Change, ...]:
     )
 
 
+def _require_holds_what_it_opens(ctx: RequestContext, grant: SupportGrant, operation: str) -> None:
+    """Opening data to vendor staff hands out its powers: the approver must hold them, for
+    everyone (named employees are people the approver may not reach)."""
+    given = support.staff_grants(grant.field_groups, grant.writable, Scope.ALL)
+    ctx.require_delegation(Powers.of(given), Act.HANDS_OUT, operation)
+
+
 async def create_grant(
     ctx: RequestContext,
     request: GrantRequest,
@@ -88,6 +96,7 @@ async def create_grant(
         starts_at=now,
         expires_at=now + timedelta(seconds=seconds),
     )
+    _require_holds_what_it_opens(ctx, grant, "createSupportGrant")
     ctx.db.add(grant)
     await ctx.db.flush()
     ctx.audit.add(Entry("create", "SupportGrant", str(grant.id), changes=_grant_changes(grant)))
@@ -106,6 +115,8 @@ async def decide_request(ctx: RequestContext, grant_id: uuid.UUID, approve: bool
     now = ctx.clock.now()
     if support.state_of(grant, now) is not support.GrantState.REQUESTED:
         raise Conflict(f"the request is {support.state_of(grant, now).value}, not open")
+    if approve:
+        _require_holds_what_it_opens(ctx, grant, "approveSupportRequest")
     grant.status = "approved" if approve else "declined"
     grant.decided_by = ctx.actor_id
     if approve:

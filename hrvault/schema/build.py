@@ -13,7 +13,7 @@ from strawberry.types.graphql import OperationType
 
 from hrvault.audit.extension import AuditTrailExtension
 from hrvault.config import Settings
-from hrvault.schema.checks import check_declared_access
+from hrvault.schema.checks import check_declared_access, check_declared_delegation
 from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
@@ -85,4 +85,5 @@ def build_schema(settings: Settings | None = None, **overrides: Any) -> strawber
         structural_types=STRUCTURAL_TYPES,
         subject_types=SUBJECT_TYPES,
     )
+    check_declared_delegation(schema, mutation_type="Mutation")
     return schema

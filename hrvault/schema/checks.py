@@ -1,7 +1,9 @@
 """Build-time checks: a schema that would serve data without a declared decision fails.
 
 - every root field names exactly one access marker (``Public`` or ``Authenticated``);
-- every field of every object type that carries tenant data names its field group.
+- every field of every object type that carries tenant data names its field group;
+- every mutation that administers powers (roles, users, integrations, support access)
+  declares its delegation: an act the delegation rule checks, or why none is due.
 """
 
 from __future__ import annotations
@@ -12,8 +14,21 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.types.field import StrawberryField
 
-from hrvault.permissions.access import is_access_marker
-from hrvault.vocabulary import GROUP_METADATA_KEY, FieldGroup
+from hrvault.permissions.access import RequiresAbility, is_access_marker
+from hrvault.permissions.delegation import Act
+from hrvault.schema.delegating import declared_delegation, enforces_delegation
+from hrvault.vocabulary import GROUP_METADATA_KEY, Ability, FieldGroup
+
+ADMINISTERING_POWERS = frozenset(
+    {
+        Ability.MANAGE_ROLES,
+        Ability.MANAGE_USERS,
+        Ability.MANAGE_INTEGRATIONS,
+        Ability.MANAGE_SUPPORT_ACCESS,
+    }
+)
+"""Abilities over other people's powers: every mutation behind one must declare how the
+delegation rule applies to it."""
 
 
 class UndeclaredAccessError(Exception):
@@ -65,3 +80,28 @@ def check_declared_access(
                     missing.append(f"{where}: needs the {group.value} guard (person_field)")
     if missing:
         raise UndeclaredAccessError("fields without a declared permission:\n" + "\n".join(missing))
+
+
+def _administers_powers(field: StrawberryField) -> bool:
+    return any(
+        issubclass(p, RequiresAbility) and ADMINISTERING_POWERS & set(p.abilities)
+        for p in field.permission_classes
+    )
+
+
+def check_declared_delegation(schema: strawberry.Schema, *, mutation_type: str) -> None:
+    """Raise UndeclaredAccessError for a mutation that administers powers without saying
+    how the delegation rule applies, or that declares an act without its enforcement."""
+    missing: list[str] = []
+    graphql_type = schema._schema.type_map.get(mutation_type)
+    served = graphql_type.fields if isinstance(graphql_type, GraphQLObjectType) else {}
+    for name, graphql_field in served.items():
+        field: StrawberryField = graphql_field.extensions["strawberry-definition"]
+        where = f"{mutation_type}.{name}"
+        declared = declared_delegation(field)
+        if declared is None and _administers_powers(field):
+            missing.append(f"{where}: administers powers; declare delegation=Act... or Exempt...")
+        elif isinstance(declared, Act) and not enforces_delegation(field):
+            missing.append(f"{where}: declares {declared.value} but does not enforce it")
+    if missing:
+        raise UndeclaredAccessError("mutations without their delegation:\n" + "\n".join(missing))

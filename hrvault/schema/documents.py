@@ -7,6 +7,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from hrvault.permissions.access import requires
+from hrvault.permissions.delegation import Act
 from hrvault.resolvers import document_categories, documents
 from hrvault.schema import fields
 from hrvault.schema.types.base import FieldGroupEnum, Info
@@ -99,6 +100,7 @@ class DocumentMutations:
 
     @fields.mutation(
         access=MANAGE,
+        delegation=Act.HANDS_OUT,
         description="Add a document category (needs every document action on its field "
         "group for everyone).",
     )
@@ -115,7 +117,7 @@ class DocumentMutations:
         )
         return DocumentCategory.from_row(row)
 
-    @fields.mutation(access=MANAGE)
+    @fields.mutation(access=MANAGE, delegation=Act.HANDS_OUT)
     async def update_document_category(
         self, info: Info, id: strawberry.ID, input: UpdateDocumentCategoryInput
     ) -> DocumentCategory:
@@ -128,7 +130,9 @@ class DocumentMutations:
         row = await document_categories.update_category(info.context, id, input.version, changes)
         return DocumentCategory.from_row(row)
 
-    @fields.mutation(access=MANAGE, description="Delete a category no document uses.")
+    @fields.mutation(
+        access=MANAGE, delegation=Act.ACTS_ON, description="Delete a category no document uses."
+    )
     async def delete_document_category(
         self, info: Info, id: strawberry.ID, version: int
     ) -> strawberry.ID:

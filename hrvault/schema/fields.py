@@ -16,7 +16,14 @@ from strawberry.permission import BasePermission
 
 from hrvault.auth.throttle import CredentialKind
 from hrvault.permissions.access import Authenticated, Public
+from hrvault.permissions.delegation import Act
 from hrvault.schema.credentials import AccountOf, CredentialAttempt
+from hrvault.schema.delegating import (
+    DELEGATION_KEY,
+    ConsultsDelegationRule,
+    Declaration,
+    Exempt,
+)
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
@@ -31,8 +38,17 @@ def query(
 
 
 def mutation(
-    *, access: type[BasePermission] = Authenticated, **options: Any
+    *,
+    access: type[BasePermission] = Authenticated,
+    delegation: Declaration | None = None,
+    **options: Any,
 ) -> Callable[[Resolver], Resolver]:
+    """``delegation`` marks a mutation that hands out or acts on powers (``Act``, then
+    enforced at run time) or says why one that writes them needs no check (``Exempt``)."""
+    if delegation is not None:
+        options["metadata"] = {**options.get("metadata", {}), DELEGATION_KEY: delegation}
+        if isinstance(delegation, Act):
+            options["extensions"] = [*options.get("extensions", []), ConsultsDelegationRule()]
     decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
         permission_classes=[access], **options
     )
@@ -44,6 +60,9 @@ def credential_mutation(
 ) -> Callable[[Resolver], Resolver]:
     """A public mutation that checks a secret: throttled, and once per request at most."""
     decorator: Callable[[Resolver], Resolver] = strawberry.mutation(
-        permission_classes=[Public], extensions=[CredentialAttempt(kind, account)], **options
+        permission_classes=[Public],
+        extensions=[CredentialAttempt(kind, account)],
+        metadata={DELEGATION_KEY: Exempt.OWN_ACCOUNT},
+        **options,
     )
     return decorator

@@ -9,8 +9,10 @@ from __future__ import annotations
 import strawberry
 
 from hrvault.permissions.access import requires
+from hrvault.permissions.delegation import Act
 from hrvault.resolvers import integrations, partner_tokens
 from hrvault.schema import fields
+from hrvault.schema.delegating import Exempt
 from hrvault.schema.types.base import FieldGroupEnum, Info
 from hrvault.schema.types.integration import (
     DataTransfer,
@@ -65,7 +67,11 @@ class IntegrationQuery:
 
 @strawberry.type
 class IntegrationMutations:
-    @fields.mutation(access=MANAGE_INTEGRATIONS, description="Record the consent to share.")
+    @fields.mutation(
+        access=MANAGE_INTEGRATIONS,
+        delegation=Act.HANDS_OUT,
+        description="Record the consent to share (only what you may see and change yourself).",
+    )
     async def register_integration(
         self, info: Info, input: RegisterIntegrationInput
     ) -> Integration:
@@ -82,7 +88,9 @@ class IntegrationMutations:
         return Integration.from_row(await integrations.register_integration(info.context, terms))
 
     @fields.mutation(
-        access=MANAGE_INTEGRATIONS, description="Withdraw the consent; all its tokens stop."
+        access=MANAGE_INTEGRATIONS,
+        delegation=Exempt.TAKES_AWAY,
+        description="Withdraw the consent; all its tokens stop.",
     )
     async def revoke_integration(self, info: Info, id: strawberry.ID, version: int) -> Integration:
         return Integration.from_row(
@@ -90,7 +98,9 @@ class IntegrationMutations:
         )
 
     @fields.mutation(
-        access=MANAGE_INTEGRATIONS, description="Default lifetime 90 days, at most 366."
+        access=MANAGE_INTEGRATIONS,
+        delegation=Act.HANDS_OUT,
+        description="Default lifetime 90 days, at most 366; needs the consent's powers.",
     )
     async def create_partner_token(
         self, info: Info, integration_id: strawberry.ID, expires_in_days: int | None = None
@@ -100,6 +110,7 @@ class IntegrationMutations:
 
     @fields.mutation(
         access=MANAGE_INTEGRATIONS,
+        delegation=Act.HANDS_OUT,
         description="A new token; the old one works for `graceHours` more (at most 168).",
     )
     async def rotate_partner_token(
@@ -112,6 +123,10 @@ class IntegrationMutations:
         issued = await partner_tokens.rotate_token(info.context, id, grace_hours, expires_in_days)
         return IssuedPartnerToken.from_issued(issued)
 
-    @fields.mutation(access=MANAGE_INTEGRATIONS, description="Effective on the next request.")
+    @fields.mutation(
+        access=MANAGE_INTEGRATIONS,
+        delegation=Exempt.TAKES_AWAY,
+        description="Effective on the next request.",
+    )
     async def revoke_partner_token(self, info: Info, id: strawberry.ID) -> PartnerToken:
         return PartnerToken.from_row(await partner_tokens.revoke_token(info.context, id))

@@ -7,6 +7,7 @@ import strawberry
 from hrvault.models import Role as RoleRow
 from hrvault.models import User as UserRow
 from hrvault.permissions.access import requires
+from hrvault.permissions.delegation import Act
 from hrvault.resolvers import roles, security_settings
 from hrvault.schema import fields
 from hrvault.schema.inputs_admin import (
@@ -33,7 +34,11 @@ async def _account(info: Info, user: UserRow) -> UserAccount:
 
 @strawberry.type
 class AdminMutations:
-    @fields.mutation(access=MANAGE_ROLES, description="You can only grant what you hold.")
+    @fields.mutation(
+        access=MANAGE_ROLES,
+        delegation=Act.HANDS_OUT,
+        description="You can only grant what you hold.",
+    )
     async def create_role(self, info: Info, input: CreateRoleInput) -> Role:
         row = await roles.create_role(
             info.context,
@@ -44,7 +49,11 @@ class AdminMutations:
         )
         return await _role(info, row)
 
-    @fields.mutation(access=MANAGE_ROLES, description="Built-in roles cannot be changed.")
+    @fields.mutation(
+        access=MANAGE_ROLES,
+        delegation=Act.ACTS_ON,
+        description="Built-in roles cannot be changed; nor a role holding more than you.",
+    )
     async def update_role(self, info: Info, id: strawberry.ID, input: UpdateRoleInput) -> Role:
         row = await roles.update_role(
             info.context,
@@ -57,22 +66,37 @@ class AdminMutations:
         )
         return await _role(info, row)
 
-    @fields.mutation(access=MANAGE_ROLES, description="A new custom role with the same grants.")
+    @fields.mutation(
+        access=MANAGE_ROLES,
+        delegation=Act.HANDS_OUT,
+        description="A new custom role with the same grants.",
+    )
     async def copy_role(self, info: Info, id: strawberry.ID, name: str) -> Role:
         return await _role(info, await roles.copy_role(info.context, id, name))
 
-    @fields.mutation(access=MANAGE_ROLES, description="Only custom roles nobody holds.")
+    @fields.mutation(
+        access=MANAGE_ROLES, delegation=Act.ACTS_ON, description="Only custom roles nobody holds."
+    )
     async def delete_role(self, info: Info, id: strawberry.ID, version: int) -> bool:
         await roles.delete_role(info.context, id, version)
         return True
 
-    @fields.mutation(access=MANAGE_USERS, description="Applies from the user's next request.")
+    @fields.mutation(
+        access=MANAGE_USERS,
+        delegation=Act.HANDS_OUT,
+        description="Applies from the user's next request; only to a user holding no more "
+        "than you.",
+    )
     async def assign_role(
         self, info: Info, user_id: strawberry.ID, role_id: strawberry.ID
     ) -> UserAccount:
         return await _account(info, await roles.assign_role(info.context, user_id, role_id))
 
-    @fields.mutation(access=MANAGE_USERS, description="The last Owner cannot be removed.")
+    @fields.mutation(
+        access=MANAGE_USERS,
+        delegation=Act.ACTS_ON,
+        description="The last Owner cannot be removed; nor a role of a user holding more than you.",
+    )
     async def remove_role(
         self, info: Info, user_id: strawberry.ID, role_id: strawberry.ID
     ) -> UserAccount:
@@ -80,7 +104,9 @@ class AdminMutations:
 
     @fields.mutation(
         access=requires(Ability.MANAGE_ROLES, step_up=True),
-        description="Whether holders of the role must use TOTP (built-in roles too).",
+        delegation=Act.ACTS_ON,
+        description="Whether holders of the role must use TOTP (built-in roles too); needs "
+        "every power of the role.",
     )
     async def set_role_totp_requirement(
         self, info: Info, role_id: strawberry.ID, required: bool
@@ -90,8 +116,10 @@ class AdminMutations:
 
     @fields.mutation(
         access=requires(Ability.MANAGE_USERS, step_up=True),
+        delegation=Act.ACTS_ON,
         description="Session idle timeout and lifetime, and the step-up window; open "
-        "sessions follow the new limits at their next request.",
+        "sessions follow the new limits at their next request. Loosening them needs every "
+        "power anyone in the company holds.",
     )
     async def update_session_settings(
         self, info: Info, input: UpdateSessionSettingsInput

@@ -17,6 +17,7 @@ from hrvault.permissions.access import OwnSession
 from hrvault.resolvers.context import RequestContext
 from hrvault.schema import fields
 from hrvault.schema.cookies import clear_session_cookie, set_session_cookie
+from hrvault.schema.delegating import Exempt
 from hrvault.schema.types.base import Info
 from hrvault.schema.types.viewer import LoginPayload, LoginStageEnum
 
@@ -58,7 +59,9 @@ class SessionMutations:
             next_step=LoginStageEnum(opened.stage.value),
         )
 
-    @fields.mutation(access=OwnSession, description="End this session.")
+    @fields.mutation(
+        access=OwnSession, delegation=Exempt.OWN_ACCOUNT, description="End this session."
+    )
     async def logout(self, info: Info) -> bool:
         ctx = info.context
         _refuse_staff(ctx)
@@ -71,7 +74,9 @@ class SessionMutations:
         return True
 
     @fields.mutation(
-        access=OwnSession, description="End every session of the caller; returns how many ended."
+        access=OwnSession,
+        delegation=Exempt.OWN_ACCOUNT,
+        description="End every session of the caller; returns how many ended.",
     )
     async def logout_everywhere(self, info: Info) -> int:
         ctx = info.context

@@ -11,6 +11,7 @@ from hrvault.permissions.access import OwnSession
 from hrvault.resolvers import staff_sessions
 from hrvault.schema import fields
 from hrvault.schema.cookies import clear_session_cookie
+from hrvault.schema.delegating import Exempt
 from hrvault.schema.types.base import Info
 from hrvault.schema.types.viewer import LoginPayload, LoginStageEnum
 
@@ -33,7 +34,9 @@ class StaffMutations:
         )
 
     @fields.mutation(
-        access=OwnSession, description="End this support staff session; its token stops at once."
+        access=OwnSession,
+        delegation=Exempt.OWN_ACCOUNT,
+        description="End this support staff session; its token stops at once.",
     )
     async def staff_logout(self, info: Info) -> bool:
         await staff_sessions.log_out(info.context)
@@ -42,6 +45,7 @@ class StaffMutations:
 
     @fields.mutation(
         access=OwnSession,
+        delegation=Exempt.OWN_ACCOUNT,
         description="End every session of the calling staff member; returns how many ended.",
     )
     async def staff_logout_everywhere(self, info: Info) -> int:

@@ -6,9 +6,11 @@ import strawberry
 
 from hrvault.models import SupportGrant
 from hrvault.permissions.access import StaffOnly, requires
+from hrvault.permissions.delegation import Act
 from hrvault.resolvers import support_access
 from hrvault.resolvers.validation import parse_id
 from hrvault.schema import fields
+from hrvault.schema.delegating import Exempt
 from hrvault.schema.types.base import FieldGroupEnum, Info
 from hrvault.schema.types.support import SupportGrantView
 from hrvault.vocabulary import Ability
@@ -41,7 +43,11 @@ def _view(info: Info, row: SupportGrant) -> SupportGrantView:
 
 @strawberry.type
 class SupportMutations:
-    @fields.mutation(access=GRANT_ACCESS, description="Open a time-boxed grant for support.")
+    @fields.mutation(
+        access=GRANT_ACCESS,
+        delegation=Act.HANDS_OUT,
+        description="Open a time-boxed grant for support (only to what you hold yourself).",
+    )
     async def create_support_grant(
         self,
         info: Info,
@@ -57,21 +63,33 @@ class SupportMutations:
         )
         return _view(info, row)
 
-    @fields.mutation(access=GRANT_ACCESS, description="Approve a staff request for access.")
+    @fields.mutation(
+        access=GRANT_ACCESS,
+        delegation=Act.HANDS_OUT,
+        description="Approve a staff request for access (only to what you hold yourself).",
+    )
     async def approve_support_request(self, info: Info, id: strawberry.ID) -> SupportGrantView:
         row = await support_access.decide_request(info.context, parse_id(id, "id"), True)
         return _view(info, row)
 
-    @fields.mutation(access=MANAGE_ACCESS, description="Decline a staff request for access.")
+    @fields.mutation(
+        access=MANAGE_ACCESS,
+        delegation=Exempt.TAKES_AWAY,
+        description="Decline a staff request for access.",
+    )
     async def decline_support_request(self, info: Info, id: strawberry.ID) -> SupportGrantView:
         row = await support_access.decide_request(info.context, parse_id(id, "id"), False)
         return _view(info, row)
 
-    @fields.mutation(access=MANAGE_ACCESS, description="End a grant at once.")
+    @fields.mutation(
+        access=MANAGE_ACCESS, delegation=Exempt.TAKES_AWAY, description="End a grant at once."
+    )
     async def revoke_support_grant(self, info: Info, id: strawberry.ID) -> SupportGrantView:
         return _view(info, await support_access.revoke_grant(info.context, parse_id(id, "id")))
 
-    @fields.mutation(access=StaffOnly, description="Staff: ask a tenant for access.")
+    @fields.mutation(
+        access=StaffOnly, delegation=Exempt.ASKS, description="Staff: ask a tenant for access."
+    )
     async def request_support_access(
         self, info: Info, tenant: str, input: SupportAccessInput
     ) -> SupportGrantView:
@@ -79,7 +97,9 @@ class SupportMutations:
         return _view(info, row)
 
     @fields.mutation(
-        access=StaffOnly, description="Staff: act under this live grant from the next request."
+        access=StaffOnly,
+        delegation=Exempt.OWN_ACCOUNT,
+        description="Staff: act under this live grant from the next request.",
     )
     async def activate_support_grant(
         self, info: Info, tenant: str, grant_id: strawberry.ID
