@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.partner_events import record_idle_token
+from hrvault.audit.refusals import record_refusals
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions, staff, support
 from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
@@ -321,6 +322,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                     result = await super().execute_single(*args, **kwargs)
                 if result.errors and context.is_mutation:
                     await db.rollback()
+                    await self._record_refusals(context)
                 else:
                     committed = await self._commit(db, result)
             except HTTPException:
@@ -344,6 +346,15 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             finally:
                 await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
+
+    @staticmethod
+    async def _record_refusals(context: RequestContext) -> None:
+        """After the rollback, in a transaction of its own; a failure to record is logged
+        and the caller still gets the refusal it earned."""
+        try:
+            await record_refusals(context)
+        except Exception:
+            logger.exception("recording a refused mutation failed")
 
     @staticmethod
     async def _commit(db: AsyncSession, result: ExecutionResult) -> bool:
