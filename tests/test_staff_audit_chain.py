@@ -1,0 +1,103 @@
+"""P6/P8 for the vendor's own staff: each staff member's audit records form a hash chain
+like a tenant's, and edits, deletions, reorderings and a removed tail are all found."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hrvault.audit.staff_chain import verify_staff_chains
+from hrvault.db import session_factory
+from tests.support import Api, TenantFactory, staff_session
+
+TAMPERING = {
+    "edit": [
+        "UPDATE staff_audit_log SET actor_name = 'someone else' WHERE staff_id = :s AND seq = 2"
+    ],
+    "delete": ["DELETE FROM staff_audit_log WHERE staff_id = :s AND seq = 2"],
+    "reorder": [
+        "UPDATE staff_audit_log SET seq = -2 WHERE staff_id = :s AND seq = 2",
+        "UPDATE staff_audit_log SET seq = 2 WHERE staff_id = :s AND seq = 3",
+        "UPDATE staff_audit_log SET seq = 3 WHERE staff_id = :s AND seq = -2",
+    ],
+    "truncate-tail": ["DELETE FROM staff_audit_log WHERE staff_id = :s AND seq >= 3"],
+}
+
+
+async def _staff_with_history(api: Api, tenants: TenantFactory) -> uuid.UUID:
+    """A staff member with a few account events: login, enrolment, a step-up, logout."""
+    staff = await staff_session(api, tenants)
+    token = await api.step_up(staff.token, staff.account)
+    await api.data("mutation { staffLogout }", token=token)
+    return staff.staff_id
+
+
+@pytest.mark.parametrize("tampering", list(TAMPERING))
+async def test_tampering_with_a_staff_chain_is_found_at_the_right_record(
+    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, tampering: str
+) -> None:
+    staff_id = await _staff_with_history(api, tenants)
+    before = (await verify_staff_chains(owner_engine))[staff_id]
+    assert before.ok, before
+    assert before.records >= 4
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE staff_audit_log DISABLE TRIGGER append_only"))
+        await conn.execute(
+            text("SELECT set_config('hrvault.staff_id', :s, true)"), {"s": str(staff_id)}
+        )
+        for statement in TAMPERING[tampering]:
+            await conn.execute(text(statement), {"s": staff_id})
+        await conn.execute(text("ALTER TABLE staff_audit_log ENABLE TRIGGER append_only"))
+    report = (await verify_staff_chains(owner_engine))[staff_id]
+    assert (report.ok, report.first_broken_seq) == (False, 3 if "tail" in tampering else 2), report
+
+
+async def test_the_command_line_verifies_every_staff_chain(
+    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, run: Any
+) -> None:
+    staff_id = await _staff_with_history(api, tenants)
+    code, printed = await asyncio.to_thread(run, "audit", "verify", "--staff")
+    assert str(staff_id) not in {b["staff_id"] for b in printed["broken"]}
+    assert printed["records"] >= 4
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE staff_audit_log DISABLE TRIGGER append_only"))
+        await conn.execute(
+            text("SELECT set_config('hrvault.staff_id', :s, true)"), {"s": str(staff_id)}
+        )
+        await conn.execute(
+            text("UPDATE staff_audit_log SET actor_name = 'someone' WHERE staff_id = :s"),
+            {"s": staff_id},
+        )
+        await conn.execute(text("ALTER TABLE staff_audit_log ENABLE TRIGGER append_only"))
+    code, printed = await asyncio.to_thread(run, "audit", "verify", "--staff")
+    [mine] = [b for b in printed["broken"] if b["staff_id"] == str(staff_id)]
+    assert (code, printed["ok"], mine["first_broken_seq"]) == (3, False, 1)
+
+
+async def test_the_application_role_cannot_fork_a_staff_chain(
+    api: Api, tenants: TenantFactory, app_engine: AsyncEngine
+) -> None:
+    staff_id = await _staff_with_history(api, tenants)
+    async with session_factory(app_engine)() as db:
+        await db.execute(
+            text("SELECT set_config('hrvault.staff_id', :s, true)"), {"s": str(staff_id)}
+        )
+        attempts = {
+            "UPDATE staff_audit_heads SET seq = 0 WHERE staff_id = :s": "permission denied",
+            "SELECT * FROM hrvault_staff_audit_lock_head(:o)": "named staff member",
+            "INSERT INTO staff_audit_log (staff_id, seq, format_version, occurred_at, action,"
+            " actor_kind, actor_name, details, prev_hash, hash) VALUES (:s, 99, 1, now(),"
+            " 'login', 'system', 'forger', '{}', :h, :h)": "does not extend",
+        }
+        for statement, refusal in attempts.items():
+            with pytest.raises(DBAPIError, match=refusal):
+                async with db.begin_nested():
+                    await db.execute(
+                        text(statement), {"s": staff_id, "o": uuid.uuid4(), "h": bytes(32)}
+                    )
