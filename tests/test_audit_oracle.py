@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from hrvault.audit.archive import dump, load
+from hrvault.audit.records import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    Change,
+    hash_material,
+    record_hash,
+    salted,
+)
+from hrvault.audit.verify import verify_chain
 from tests.support import Api, TenantFactory, TenantHandle
 
 RECORD = """seq occurredAt actor { kind id name viaKind viaId viaReason } requestId clientIp
@@ -123,3 +134,35 @@ async def test_a_reader_who_may_see_the_values_is_shown_them(
     ]
     integrity = await api.data("{ auditIntegrity { ok } }", token=auditor.token)
     assert integrity["auditIntegrity"]["ok"] is True
+
+
+def _record(seq: int, version: int, prev: bytes, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    columns: dict[str, Any] = dict.fromkeys(HASHED_FIELDS)
+    columns.update(
+        format_version=version,
+        tenant_id=uuid.UUID(int=7),
+        seq=seq,
+        occurred_at=datetime(2026, 1, seq, tzinfo=UTC),
+        actor_kind="system",
+        actor_name="test",
+        action="update",
+        entity_type="Employee",
+        changes=changes,
+        prev_hash=prev,
+    )
+    columns["hash"] = record_hash(hash_material(columns))
+    return columns
+
+
+def test_format_1_records_still_verify_beside_format_2_and_offline_with_the_head() -> None:
+    old = _record(1, 1, GENESIS_HASH, [{"field": "x", "group": "basic", "old": None, "new": "a"}])
+    new = _record(2, 2, old["hash"], salted([Change("x", "salary", "a", {"sealed": "AQ=="})]))
+    head = {"seq": 2, "hash": new["hash"]}
+    assert verify_chain([old, new], [], {}, head=head).ok
+    whole = list(dump(uuid.UUID(int=7), [old, new], [], head=head))
+    records, _, loaded_head = load(whole)
+    assert verify_chain(records, [], {}, head=loaded_head).ok
+    without_tail = [line for line in whole if '"seq": 2,' not in line or '"type": "head"' in line]
+    records, _, loaded_head = load(without_tail)
+    report = verify_chain(records, [], {}, head=loaded_head)
+    assert (report.ok, report.first_broken_seq) == (False, 2), report
