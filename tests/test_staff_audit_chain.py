@@ -7,14 +7,21 @@ import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
+from alembic import command
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hrvault.audit.staff_chain import verify_staff_chains
-from hrvault.db import session_factory
+from hrvault.db import create_engine, session_factory
+from hrvault.models.migrations import alembic_config, upgrade_to_head
 from tests.support import Api, TenantFactory, staff_session
+from tests.test_seed_migration import scratch
+
+__all__ = ["scratch"]  # a fresh database per test, for upgrading from an older revision
 
 TAMPERING = {
     "edit": [
@@ -101,3 +108,38 @@ async def test_the_application_role_cannot_fork_a_staff_chain(
                     await db.execute(
                         text(statement), {"s": staff_id, "o": uuid.uuid4(), "h": bytes(32)}
                     )
+
+
+async def test_upgrading_chains_the_staff_records_written_before(scratch: URL) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(scratch), "0011")
+    members = [uuid.uuid4(), uuid.uuid4()]
+    conn = await asyncpg.connect(scratch.set(drivername="postgresql").render_as_string(False))
+    try:
+        for index, member in enumerate(members):
+            await conn.execute("SELECT set_config('hrvault.staff_id', $1, false)", str(member))
+            await conn.execute(
+                "INSERT INTO support_staff (id, email, display_name, password_hash, created_at)"
+                " VALUES ($1, $2, 'Old Agent', 'x', now())",
+                member,
+                f"old-{index}@vendor.test",
+            )
+            for action in ("create", "login", "logout")[: index + 2]:
+                await conn.execute(
+                    "INSERT INTO staff_audit_log (staff_id, occurred_at, action, actor_kind,"
+                    " actor_name, details) VALUES ($1, now(), $2, 'system', 'op',"
+                    ' \'{"reason": "é"}\')',
+                    member,
+                    action,
+                )
+    finally:
+        await conn.close()
+    await asyncio.to_thread(upgrade_to_head, scratch)
+    engine = create_engine(scratch, pool_size=1)
+    try:
+        reports = await verify_staff_chains(engine)
+    finally:
+        await engine.dispose()
+    assert {m: (r.ok, r.records) for m, r in reports.items()} == {
+        members[0]: (True, 2),
+        members[1]: (True, 3),
+    }

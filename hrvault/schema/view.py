@@ -347,12 +347,12 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 await _run_hooks(context.after_commit if committed else context.after_rollback)
         return result
 
-    @staticmethod
-    async def _record_refusals(context: RequestContext) -> None:
-        """After the rollback, in a transaction of its own; a failure to record is logged
-        and the caller still gets the refusal it earned."""
+    async def _record_refusals(self, context: RequestContext) -> None:
+        """After the rollback, in a transaction of its own and within a timeout of its own;
+        a failure to record is logged and the caller still gets the refusal it earned."""
         try:
-            await record_refusals(context)
+            async with asyncio.timeout(self._settings.graphql.timeout_seconds):
+                await record_refusals(context)
         except Exception:
             logger.exception("recording a refused mutation failed")
 
