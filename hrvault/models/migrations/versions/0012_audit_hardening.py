@@ -110,7 +110,6 @@ def _refusal_tallies() -> None:
         " USING (tenant_id = hrvault_current_tenant())"
         " WITH CHECK (tenant_id = hrvault_current_tenant())"
     )
-    op.execute(f"GRANT SELECT ON audit_refusal_tallies TO {APP_ROLE}")
     # NULL: counted in its minute, nothing to chain. A number: the first refusal of a new
     # minute, to be chained with that many refusals that had no record of their own.
     op.execute(
