@@ -3,6 +3,10 @@
 The head row is locked first, so appends of one tenant are serialised (gapless sequence
 numbers) while other tenants do not wait. A record and the change it describes commit or
 roll back together, because they share the transaction.
+
+The application role cannot update the head: it locks it through
+``hrvault_audit_lock_head`` and the database moves it when a record that extends it is
+inserted (migration 0012), so the head always names the last record ever chained.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, bindparam, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,19 +29,15 @@ from hrvault.audit.records import (
     Origin,
     hash_material,
     record_hash,
+    salted,
 )
 from hrvault.db import bind_tenant
 from hrvault.models import AuditHead, AuditRecord
 
 # Core tables, statements built once: an ORM statement would load objects and read
 # parameters as attribute values, and building one per mutation costs more than running it.
-_HEADS = AuditHead.metadata.tables[AuditHead.__tablename__]
 _RECORDS = AuditRecord.metadata.tables[AuditRecord.__tablename__]
-_LOCK_HEAD = (
-    select(_HEADS.c.seq, _HEADS.c.hash)
-    .where(_HEADS.c.tenant_id == bindparam("head_tenant"))
-    .with_for_update()
-)
+_LOCK_HEAD = text("SELECT head_seq, head_hash FROM hrvault_audit_lock_head(:head_tenant)")
 
 
 async def start_chain(db: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -59,17 +59,12 @@ async def append(
 ) -> int:
     """Chain the entries after the tenant's head; the head moves in the same transaction.
 
-    Two round trips whatever the number of entries: lock the head, write records and head.
+    Two round trips whatever the number of entries: lock the head, write the records.
     """
     if not entries:
         return 0
-    head = (await db.execute(_LOCK_HEAD, {"head_tenant": tenant_id})).first()
-    if head is None:
-        await start_chain(db, tenant_id)
-        head = (await db.execute(_LOCK_HEAD, {"head_tenant": tenant_id})).first()
-        if head is None:
-            raise RuntimeError(f"the audit chain of tenant {tenant_id} cannot be started")
-    seq, prev = head.seq, head.hash
+    head = (await db.execute(_LOCK_HEAD, {"head_tenant": tenant_id})).one()
+    seq, prev = head.head_seq, head.head_hash
     rows = []
     for entry in entries:
         by = entry.actor or actor
@@ -93,13 +88,12 @@ async def append(
             "entity_type": entry.entity_type,
             "entity_id": entry.entity_id,
             "subject_id": entry.subject_id,
-            "changes": [change.as_json() for change in entry.changes],
+            "changes": salted(entry.changes),
             "prev_hash": prev,
         }
         row["hash"] = prev = record_hash(hash_material(row))
         rows.append(row)
-    # One round trip: the records and the moved head in a single statement.
-    params = {"head_tenant": tenant_id, "head_seq": seq, "head_hash": prev}
+    params: dict[str, Any] = {}
     for index, row in enumerate(rows):
         params.update({f"{name}_{index}": value for name, value in row.items()})
     await db.execute(_append_statement(len(rows), tuple(rows[0])), params)
@@ -108,20 +102,14 @@ async def append(
 
 @functools.lru_cache(maxsize=16)
 def _append_statement(count: int, names: tuple[str, ...]) -> Insert:
-    """Records and head in one statement, built (and compiled) once per number of records:
-    a statement with its values inline would be compiled anew for every mutation."""
-    moved_head = (
-        update(_HEADS)
-        .where(_HEADS.c.tenant_id == bindparam("head_tenant"))
-        .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
-        .returning(_HEADS.c.tenant_id)
-        .cte("moved_head")
-    )
+    """The records in one statement (the database moves the head as each is inserted),
+    built and compiled once per number of records: a statement with its values inline
+    would be compiled anew for every mutation."""
     values = [
         {name: bindparam(f"{name}_{index}", type_=_RECORDS.c[name].type) for name in names}
         for index in range(count)
     ]
-    return insert(_RECORDS).values(values).add_cte(moved_head)
+    return insert(_RECORDS).values(values)
 
 
 async def append_independently(

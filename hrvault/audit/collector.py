@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect as sa_inspect
 
@@ -12,6 +13,9 @@ from hrvault.audit.records import Change, Entry, json_value, sealed_json
 from hrvault.crypto.columns import SEALED_COLUMNS
 from hrvault.models.base import Base
 from hrvault.vocabulary import FieldGroup
+
+if TYPE_CHECKING:
+    from hrvault.audit.refusals import Refusal
 
 # Groups whose values, when a request returns them, make a "sensitive read" record.
 SENSITIVE_READ_GROUPS = frozenset(
@@ -103,6 +107,8 @@ class AuditTrail:
         self.sensitive_reads: dict[FieldGroup, set[uuid.UUID]] = defaultdict(set)
         self.every_read = False
         """Partners and support staff: every group they read is recorded, not only sensitive."""
+        self.refusals: list[Refusal] = []
+        """Why a mutation was refused: recorded after its rollback (``audit.refusals``)."""
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
@@ -140,6 +146,13 @@ class AuditTrail:
                 changes=tuple(changes),
             )
         )
+
+    def refused(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals.extend(refusals)
+
+    def take_refusals(self) -> list[Refusal]:
+        refusals, self.refusals = self.refusals, []
+        return refusals
 
     def read(self, group: FieldGroup, subject: uuid.UUID) -> None:
         if self.every_read or group in SENSITIVE_READ_GROUPS:

@@ -2,8 +2,9 @@
 
     python -m hrvault.audit.offline_verify ARCHIVE.jsonl PUBLIC_KEY.pem
 
-Exits 0 and prints "ok" when every record's hash, every link and every checkpoint
-signature holds; otherwise exits 1 naming the first broken sequence number. It reads no
+Exits 0 and prints "ok" when every record's hash, every link, every checkpoint signature
+and the chain head (when the file has one) hold; otherwise exits 1 naming the first
+broken sequence number. It reads no
 database and needs no secret.
 """
 
@@ -25,9 +26,9 @@ def verify_archive(archive: Path, public_key_pem: Path) -> IntegrityReport:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError(f"{public_key_pem} is not an Ed25519 public key")
     with archive.open(encoding="utf-8") as lines:
-        records, checkpoints = load(lines)
+        records, checkpoints, head = load(lines)
     records.sort(key=lambda record: record["seq"])
-    return verify_chain(records, checkpoints, {key_id(key): key})
+    return verify_chain(records, checkpoints, {key_id(key): key}, head=head)
 
 
 def main(argv: list[str]) -> int:

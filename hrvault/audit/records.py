@@ -3,6 +3,13 @@
 NOTE on compatibility: the canonical form of a format version never changes once records
 exist in it. A new form is a new version registered below (a reused number is refused);
 verification picks the form by each record's ``format_version``.
+
+Format 1 hashed the values themselves, so anyone shown the hash of a record whose values
+were withheld could confirm a guessed value by hashing it. Format 2 hashes a salted
+commitment of each value instead (as selective-disclosure formats such as SD-JWT do):
+every value carries its own random 128-bit salt, stored beside it in the record and
+withheld exactly when the value is, so the hash says nothing about a value to a reader
+without its salt, while whoever holds the whole record (the tenant's export) verifies it.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +27,8 @@ from enum import Enum, StrEnum
 from typing import Any
 
 GENESIS_HASH = bytes(32)
-CURRENT_FORMAT = 1
+CURRENT_FORMAT = 2
+SALT_BYTES = 16
 
 
 class ActorKind(StrEnum):
@@ -92,27 +101,79 @@ def sealed_json(value: bytes | None) -> dict[str, str] | None:
     return None if value is None else {"sealed": base64.b64encode(value).decode()}
 
 
-_FORMATS: dict[int, Callable[[Mapping[str, Any]], bytes]] = {}
+class Formats:
+    """Canonical forms by format version, for one kind of chain (tenants', staff's)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._forms: dict[int, Callable[[Mapping[str, Any]], bytes]] = {}
+
+    def register(self, version: int) -> Callable[[Callable[[Mapping[str, Any]], bytes]], Any]:
+        def register(
+            build: Callable[[Mapping[str, Any]], bytes],
+        ) -> Callable[[Mapping[str, Any]], bytes]:
+            if version in self._forms:
+                raise ValueError(f"{self.kind} format {version} is already registered")
+            self._forms[version] = build
+            return build
+
+        return register
+
+    def digest(self, material: Mapping[str, Any]) -> bytes:
+        canonical = self._forms.get(material["format_version"])
+        if canonical is None:
+            raise ValueError(f"unknown {self.kind} format {material['format_version']}")
+        return hashlib.sha256(canonical(material)).digest()
 
 
-def register_format(version: int) -> Callable[[Callable[[Mapping[str, Any]], bytes]], Any]:
-    def register(
-        build: Callable[[Mapping[str, Any]], bytes],
-    ) -> Callable[[Mapping[str, Any]], bytes]:
-        if version in _FORMATS:
-            raise ValueError(f"audit format {version} is already registered")
-        _FORMATS[version] = build
-        return build
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    return register
+
+TENANT_FORMATS = Formats("audit")
+register_format = TENANT_FORMATS.register
 
 
 @register_format(1)
 def _canonical_v1(record: Mapping[str, Any]) -> bytes:
     """Sorted-key compact JSON of every field but the hash itself, with a domain prefix."""
     body = {key: record[key] for key in HASHED_FIELDS}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return b"hrvault-audit-v1\n" + text.encode()
+    return b"hrvault-audit-v1\n" + canonical_json(body)
+
+
+@register_format(2)
+def _canonical_v2(record: Mapping[str, Any]) -> bytes:
+    """As format 1, with each change's values replaced by their salted commitments."""
+    body = {key: record[key] for key in HASHED_FIELDS}
+    body["changes"] = [
+        {
+            "field": change["field"],
+            "group": change["group"],
+            "old": commitment(change["salt"]["old"], change["old"]),
+            "new": commitment(change["salt"]["new"], change["new"]),
+        }
+        for change in record["changes"]
+    ]
+    return b"hrvault-audit-v2\n" + canonical_json(body)
+
+
+def commitment(salt_hex: str, value: Any) -> str:
+    """SHA-256 over a domain prefix, the value's salt and the value's canonical JSON."""
+    salt = bytes.fromhex(salt_hex)
+    if len(salt) != SALT_BYTES:
+        raise ValueError("an audit value's salt must be 16 bytes")
+    return hashlib.sha256(b"hrvault-audit-value\n" + salt + canonical_json(value)).hexdigest()
+
+
+def salted(changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """Changes as format 2 stores them: each value with a fresh random salt of its own."""
+    return [
+        {
+            **change.as_json(),
+            "salt": {"old": os.urandom(SALT_BYTES).hex(), "new": os.urandom(SALT_BYTES).hex()},
+        }
+        for change in changes
+    ]
 
 
 HASHED_FIELDS = (
@@ -136,7 +197,4 @@ def hash_material(columns: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def record_hash(material: Mapping[str, Any]) -> bytes:
-    canonical = _FORMATS.get(material["format_version"])
-    if canonical is None:
-        raise ValueError(f"unknown audit format {material['format_version']}")
-    return hashlib.sha256(canonical(material)).digest()
+    return TENANT_FORMATS.digest(material)

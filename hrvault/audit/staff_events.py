@@ -3,8 +3,10 @@
 Staff belong to no tenant, so their account events (creation, TOTP enrolment and reset,
 logins, step-ups, logouts) have no tenant chain to go to: they are appended to
 ``staff_audit_log``, in the transaction of the change, so the change and its record
-commit together. What staff do inside a tenant, under a grant, goes to that tenant's
-chain as before. The transaction must have named the staff member (``name_staff``).
+commit together, each member's records in a hash chain of their own
+(``hrvault.audit.staff_chain``). What staff do inside a tenant, under a grant, goes to
+that tenant's chain as before. The transaction must have named the staff member
+(``name_staff``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hrvault.audit.records import Actor, ActorKind, Origin
-from hrvault.models import StaffAuditRecord
+from hrvault.audit.staff_chain import append_staff_record
 
 
 def operator(command: str) -> Actor:
@@ -35,16 +37,16 @@ async def record_staff_event(
     origin: Origin | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    db.add(
-        StaffAuditRecord(
-            staff_id=staff_id,
-            occurred_at=now,
-            action=action,
-            actor_kind=actor.kind.value,
-            actor_name=actor.name[:200],
-            request_id=origin.request_id if origin else None,
-            client_ip=origin.client_ip if origin else None,
-            details=dict(details or {}),
-        )
+    await append_staff_record(
+        db,
+        {
+            "staff_id": staff_id,
+            "occurred_at": now,
+            "action": action,
+            "actor_kind": actor.kind.value,
+            "actor_name": actor.name[:200],
+            "request_id": origin.request_id if origin else None,
+            "client_ip": origin.client_ip if origin else None,
+            "details": dict(details or {}),
+        },
     )
-    await db.flush()

@@ -1,12 +1,15 @@
 """Checking a chain: every record's hash, its link to the one before, and the checkpoints.
 
 Works on plain mappings, so the same code checks the live database and an exported file
-(``hrvault.audit.offline_verify``). It reports the first sequence number that is wrong.
+(``hrvault.audit.offline_verify``), tenants' chains and staff members' chains alike. It
+reports the first sequence number that is wrong. The chain head (its last sequence number
+and hash, moved by the database with every record) shows a removed tail even where no
+checkpoint was signed yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,12 +34,20 @@ def _broken(records: int, last: int, checkpoints: int, seq: int, problem: str) -
     return IntegrityReport(False, records, last, checkpoints, seq, problem)
 
 
+def tenant_record_hash(record: Mapping[str, Any]) -> bytes:
+    return record_hash(hash_material(record))
+
+
 def verify_chain(
     records: Iterable[Mapping[str, Any]],
     checkpoints: Iterable[Mapping[str, Any]],
     public_keys: Mapping[str, Ed25519PublicKey],
+    *,
+    head: Mapping[str, Any] | None = None,
+    hash_of: Callable[[Mapping[str, Any]], bytes] = tenant_record_hash,
 ) -> IntegrityReport:
-    """``records`` in ascending ``seq`` order, with the columns of ``audit_log``."""
+    """``records`` in ascending ``seq`` order, with the columns of ``audit_log`` (or of
+    the chain ``hash_of`` hashes); ``head`` with ``seq`` and ``hash``, where known."""
     hashes: dict[int, bytes] = {}
     expected, prev, count = 1, GENESIS_HASH, 0
     for record in records:
@@ -47,12 +58,16 @@ def verify_chain(
             return _broken(count - 1, expected - 1, 0, expected, problem)
         if bytes(record["prev_hash"]) != prev:
             return _broken(count, seq, 0, seq, "the link to the previous record is broken")
-        if record_hash(hash_material(record)) != bytes(record["hash"]):
+        if hash_of(record) != bytes(record["hash"]):
             return _broken(count, seq, 0, seq, "the record was changed after it was written")
         prev = bytes(record["hash"])
         hashes[seq] = prev
         expected += 1
     last = expected - 1
+    if head is not None:
+        problem_at = _against_head(head, last, hashes)
+        if problem_at is not None:
+            return _broken(count, last, 0, *problem_at)
     checked = 0
     for checkpoint in sorted(checkpoints, key=lambda c: c["seq"]):
         checked += 1
@@ -76,3 +91,17 @@ def verify_chain(
         if hashes[checkpoint["seq"]] != bytes(checkpoint["hash"]):
             return _broken(count, last, checked, checkpoint["seq"], "differs from its checkpoint")
     return IntegrityReport(True, count, last, checked)
+
+
+def _against_head(
+    head: Mapping[str, Any], last: int, hashes: Mapping[int, bytes]
+) -> tuple[int, str] | None:
+    """Where the records disagree with the chain head, and how; None when they agree."""
+    head_seq = int(head["seq"])
+    if head_seq > last:
+        return last + 1, f"records {last + 1} to {head_seq} were removed (the head says {head_seq})"
+    if head_seq < last:
+        return head_seq + 1, f"records after {head_seq} are not in the chain its head names"
+    if last and hashes[last] != bytes(head["hash"]):
+        return last, "the last record differs from the chain head"
+    return None

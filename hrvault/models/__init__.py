@@ -19,6 +19,7 @@ from hrvault.models.personal_data import (
 )
 from hrvault.models.role import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.models.support import (
+    StaffAuditHead,
     StaffAuditRecord,
     StaffRecoveryCode,
     StaffSession,
@@ -64,6 +65,7 @@ __all__ = [
     "RoleAbility",
     "RoleGrant",
     "Session",
+    "StaffAuditHead",
     "StaffAuditRecord",
     "StaffRecoveryCode",
     "StaffSession",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -65,9 +66,11 @@ class StaffAuditRecord(Base):
     __field_group__ = FieldGroup.ADMINISTRATION
     __tablename__ = "staff_audit_log"
 
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    """In the order the records were written (many may share one ``occurred_at``)."""
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_staff.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    """The record's place in its staff member's hash chain (gapless from 1)."""
+    format_version: Mapped[int] = mapped_column(SmallInteger)
     occurred_at: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[str] = mapped_column(String(16))
@@ -75,6 +78,21 @@ class StaffAuditRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_ip: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class StaffAuditHead(Base):
+    """The last record of a staff member's chain; only an insert extending it moves it."""
+
+    __field_group__ = FieldGroup.ADMINISTRATION
+    __tablename__ = "staff_audit_heads"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("support_staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class StaffSession(Base):

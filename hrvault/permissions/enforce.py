@@ -19,6 +19,7 @@ def _denied(groups: Iterable[FieldGroup], action: Action, reasons: list[str]) ->
         f"not allowed to {action.value} {', '.join(names)} for this person",
         deniedFieldGroups=names,
         action=action.value,
+        reason="field_group_denied",
     )
 
 
@@ -51,5 +52,7 @@ def require_ability(policy: Policy, *abilities: Ability) -> None:
         names = " or ".join(a.value for a in abilities)
         logger.info("denied: needs ability %s", names)
         raise Forbidden(
-            f"this needs the {names} ability", requiredAbility=[a.value for a in abilities]
+            f"this needs the {names} ability",
+            requiredAbility=[a.value for a in abilities],
+            reason="missing_ability",
         )

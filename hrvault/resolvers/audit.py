@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 
 from hrvault.audit.verify import IntegrityReport, verify_chain
 from hrvault.errors import bad_input
-from hrvault.models import AuditCheckpoint, AuditRecord, Employee
+from hrvault.models import AuditCheckpoint, AuditHead, AuditRecord, Employee
 from hrvault.models.base import column_values
 from hrvault.resolvers.context import RequestContext
 from hrvault.vocabulary import PERSON_GROUPS, FieldGroup
@@ -110,7 +110,10 @@ def _shown(
 
 
 async def check_integrity(ctx: RequestContext) -> IntegrityReport:
-    """Walk the tenant's whole chain and its checkpoints, in batches."""
+    """Walk the tenant's whole chain and its checkpoints, in batches, up to its head: the
+    head is read first, so records appended meanwhile are not mistaken for strays."""
+    head = await ctx.reader.first(select(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id))
+    end = head.seq if head is not None else 0
 
     async def records() -> list[dict[str, Any]]:
         collected: list[dict[str, Any]] = []
@@ -118,7 +121,11 @@ async def check_integrity(ctx: RequestContext) -> IntegrityReport:
         while True:
             batch: Sequence[AuditRecord] = await ctx.reader.all(
                 select(AuditRecord)
-                .where(AuditRecord.tenant_id == ctx.tenant_id, AuditRecord.seq > after)
+                .where(
+                    AuditRecord.tenant_id == ctx.tenant_id,
+                    AuditRecord.seq > after,
+                    AuditRecord.seq <= end,
+                )
                 .order_by(AuditRecord.seq)
                 .limit(VERIFY_BATCH)
             )
@@ -128,7 +135,14 @@ async def check_integrity(ctx: RequestContext) -> IntegrityReport:
             after = batch[-1].seq
 
     checkpoints = await ctx.reader.all(
-        select(AuditCheckpoint).where(AuditCheckpoint.tenant_id == ctx.tenant_id)
+        select(AuditCheckpoint).where(
+            AuditCheckpoint.tenant_id == ctx.tenant_id, AuditCheckpoint.seq <= end
+        )
     )
     keys = {ctx.audit_keys.key_id: ctx.audit_keys.public_key}
-    return verify_chain(await records(), [column_values(c) for c in checkpoints], keys)
+    return verify_chain(
+        await records(),
+        [column_values(c) for c in checkpoints],
+        keys,
+        head={"seq": head.seq, "hash": head.hash} if head is not None else None,
+    )

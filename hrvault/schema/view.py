@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.partner_events import record_idle_token
+from hrvault.audit.refusals import record_refusals
 from hrvault.audit.signing import PublicAuditKey
 from hrvault.auth import sessions, staff, support
 from hrvault.auth.partner_tokens import TokenHasher, looks_like_partner_token
@@ -325,6 +326,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
                 self._refuse_if_unreachable(result)
                 if result.errors and context.is_mutation:
                     await db.rollback()
+                    await record_refusals(context)
                 else:
                     committing = context.is_mutation
                     committed = await self._commit(db, result)
