@@ -71,7 +71,8 @@ async def _approved(api: Api, team: Team) -> dict[str, Any]:
 
 
 async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any]:
-    """Every absence as stored, and how long the audit chain is."""
+    """Every absence as stored, and how many changes the audit chain records (a refusal
+    is recorded as a security event of its own: see ``_refusals``)."""
     async with owner_engine.connect() as conn:
         rows = await conn.execute(
             text(
@@ -80,10 +81,24 @@ async def _snapshot(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[Any
             ),
             {"t": tenant.id},
         )
-        records = await conn.scalar(
-            text("SELECT count(*) FROM audit_log WHERE tenant_id = :t"), {"t": tenant.id}
+        changes = await conn.scalar(
+            text("SELECT count(*) FROM audit_log WHERE tenant_id = :t AND action <> 'refused'"),
+            {"t": tenant.id},
         )
-    return [*(tuple(row) for row in rows), records]
+    return [*(tuple(row) for row in rows), changes]
+
+
+async def _refusals(owner_engine: AsyncEngine, tenant: TenantHandle) -> list[str | None]:
+    """The operations whose refusals the tenant's chain records, oldest first."""
+    async with owner_engine.connect() as conn:
+        rows = await conn.scalars(
+            text(
+                "SELECT entity_id FROM audit_log"
+                " WHERE tenant_id = :t AND action = 'refused' ORDER BY seq"
+            ),
+            {"t": tenant.id},
+        )
+        return list(rows)
 
 
 CHANGES = {
@@ -196,6 +211,7 @@ async def test_nobody_decides_their_own_absence(
     assert refused["errors"][0]["extensions"]["reason"] == "own_record"
     assert refused["data"] is None
     assert await _snapshot(owner_engine, team.tenant) == before
+    assert await _refusals(owner_engine, team.tenant) == [decision]
 
 
 @pytest.mark.parametrize("decision", ["approveAbsence", "rejectAbsence"])
@@ -208,6 +224,7 @@ async def test_nobody_decides_a_request_they_made_for_someone_else(
     assert error_codes(refused) == ["FORBIDDEN"]
     assert refused["errors"][0]["extensions"]["reason"] == "own_request"
     assert await _snapshot(owner_engine, team.tenant) == before
+    assert await _refusals(owner_engine, team.tenant) == [decision]
     decided = await _decide(api, decision, absence, team.tenant.token)  # a second person may
     assert "errors" not in decided, decided
 
@@ -229,6 +246,7 @@ async def test_nobody_decides_a_request_they_changed(
     assert error_codes(refused) == ["FORBIDDEN"]
     assert refused["errors"][0]["extensions"]["reason"] == "own_request"
     assert await _snapshot(owner_engine, team.tenant) == before
+    assert await _refusals(owner_engine, team.tenant) == ["approveAbsence"]
     approved = await _decide(api, "approveAbsence", reopened, team.tenant.token)
     assert approved["data"]["approveAbsence"]["status"] == "APPROVED", approved
 
