@@ -14,6 +14,7 @@ from strawberry.types.graphql import OperationType
 from hrvault.audit.extension import AuditTrailExtension
 from hrvault.config import Settings
 from hrvault.schema.checks import check_declared_access, check_declared_delegation
+from hrvault.schema.dates import SCALARS
 from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
@@ -77,6 +78,7 @@ def build_schema(settings: Settings | None = None, **overrides: Any) -> strawber
             RestrictedPaths,
             AuditTrailExtension,
         ],
+        scalar_overrides=SCALARS,
         **overrides,
     )
     check_declared_access(

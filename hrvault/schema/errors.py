@@ -7,11 +7,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from hrvault.errors import ErrorCode, HrvaultError
+from hrvault.errors import INTERNAL_MESSAGE, ErrorCode, HrvaultError
 
 logger = logging.getLogger("hrvault.errors")
 
-INTERNAL_MESSAGE = "internal server error; quote the request id when reporting it"
 # graphql-core ends a message with its guesses at what was meant: " Did you mean 'x'?"
 SUGGESTION = " Did you mean "
 # The parser's words when it stops at the token limit (graphql-core's parser.py).

@@ -31,6 +31,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
+from hrvault import json_input
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.partner_events import record_idle_token
 from hrvault.audit.signing import PublicAuditKey
@@ -157,8 +158,12 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch."""
-        value = super().decode_json(data)
+        """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch.
+        The JSON is read strictly (``hrvault.json_input``)."""
+        try:
+            value = json_input.loads(data)
+        except json_input.UnsafeJson as exc:
+            raise RequestRefused(400, ErrorCode.BAD_REQUEST, str(exc)) from None
         if isinstance(value, list):
             raise RequestRefused(
                 400,
