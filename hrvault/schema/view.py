@@ -380,9 +380,9 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             request_id = request.state.request_id
-            hide = self._settings.is_production
+            production = self._settings.is_production
             response["errors"] = [
-                format_error(e, request_id, hide_suggestions=hide) for e in result.errors
+                format_error(e, request_id, production=production) for e in result.errors
             ]
         if result.extensions:
             response["extensions"] = result.extensions
