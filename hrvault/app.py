@@ -158,9 +158,9 @@ def create_app(
 
     return Starlette(
         routes=[
-            # Every method reaches the view, which answers those it does not take.
+            # Every method reaches these two, which answer those they do not take.
             Route("/graphql", graphql, methods=None),
-            Route("/files/{token}", download, methods=["GET"]),
+            Route("/files/{token}", download, methods=None),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
