@@ -298,3 +298,23 @@ async def test_date_times_outside_the_bounds_or_without_offset_are_bad_user_inpu
     ):
         body = await api.gql(document, {"t": moment}, token=tenant.token)
         assert error_codes(body) == ["BAD_USER_INPUT"], body
+
+
+@pytest.mark.parametrize("fte", ["NaN", "-NaN", "sNaN", "Infinity", "1e999999", "1" * 60])
+async def test_a_decimal_that_is_no_number_is_bad_user_input(
+    api: Api, tenants: TenantFactory, owner_engine: AsyncEngine, fte: str
+) -> None:
+    tenant = await tenants.create(employees=1)
+    body = await api.gql(
+        "mutation($e: ID!, $f: Decimal!) { createEmployment(input: {employee: $e,"
+        ' employmentType: PERMANENT, startDate: "2026-01-01", ftePercent: $f,'
+        ' legalEntity: "X AB", countryCode: "SE"}) { id } }',
+        {"e": str(tenant.employees[0]), "f": fte},
+        token=tenant.token,
+    )
+    assert error_codes(body) == ["BAD_USER_INPUT"], body
+    async with owner_engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM employments WHERE tenant_id = :t"), {"t": tenant.id}
+        )
+    assert count == 1  # the one the tenant was made with

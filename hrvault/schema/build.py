@@ -14,10 +14,10 @@ from strawberry.types.graphql import OperationType
 from hrvault.audit.extension import AuditTrailExtension
 from hrvault.config import Settings
 from hrvault.schema.checks import check_declared_access, check_declared_delegation
-from hrvault.schema.dates import SCALARS
 from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
+from hrvault.schema.scalars import SCALARS
 
 # Types that only shape a response (pages, payloads) and hold no tenant data of their own.
 STRUCTURAL_TYPES = {

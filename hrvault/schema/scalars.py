@@ -1,4 +1,6 @@
-"""The one window every date and time a client sends must fall in.
+"""The scalars a client sends, checked once for every argument and input field.
+
+Dates and times fall in one window; decimals are finite numbers of sensible size.
 
 Dates in HR data are days of working lives: nothing before 1900, nothing more than
 ``HORIZON_YEARS`` ahead. Every ``Date`` and ``DateTime`` argument and input field passes
@@ -15,6 +17,7 @@ on sense, not a deadline.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 
 from strawberry.types.scalar import ScalarDefinition
 
@@ -59,6 +62,25 @@ def parse_datetime(value: object) -> datetime:
     return moment
 
 
+MAX_DECIMAL_CHARACTERS = 40
+
+
+def parse_decimal(value: object) -> Decimal:
+    """A finite decimal: ``NaN`` would fail every comparison a resolver makes with it."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadUserInput("a decimal is a number or a string such as 1234.50")
+    text = str(value).strip()
+    if len(text) > MAX_DECIMAL_CHARACTERS:
+        raise BadUserInput(f"a decimal has at most {MAX_DECIMAL_CHARACTERS} characters")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise BadUserInput("a decimal is a number such as 1234.50") from None
+    if not number.is_finite() or abs(number.adjusted()) > MAX_DECIMAL_CHARACTERS:
+        raise BadUserInput("a decimal is a finite number such as 1234.50")
+    return number
+
+
 def _isoformat(value: date) -> str:
     return value.isoformat()
 
@@ -82,5 +104,17 @@ OffsetDateTime = ScalarDefinition(
     parse_value=parse_datetime,
     parse_literal=None,
 )
-SCALARS: dict[object, ScalarDefinition] = {date: BoundedDate, datetime: OffsetDateTime}
+FiniteDecimal = ScalarDefinition(
+    name="Decimal",
+    description="A finite decimal number, as a string (1234.50) or a JSON number.",
+    specified_by_url=None,
+    serialize=str,
+    parse_value=parse_decimal,
+    parse_literal=None,
+)
+SCALARS: dict[object, ScalarDefinition] = {
+    date: BoundedDate,
+    datetime: OffsetDateTime,
+    Decimal: FiniteDecimal,
+}
 """For ``strawberry.Schema(scalar_overrides=...)``."""
