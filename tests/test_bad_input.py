@@ -318,3 +318,26 @@ async def test_a_decimal_that_is_no_number_is_bad_user_input(
             text("SELECT count(*) FROM employments WHERE tenant_id = :t"), {"t": tenant.id}
         )
     assert count == 1  # the one the tenant was made with
+
+
+async def test_dates_and_times_inside_the_window_still_work(
+    api: Api, tenants: TenantFactory
+) -> None:
+    tenant = await tenants.create(employees=1)
+    for moment in ("2026-01-01T00:00:00Z", "1999-12-31T23:59:59.5+05:30"):
+        await api.data(
+            "query($t: DateTime) { auditLog(filter: {from: $t}) { edges { cursor } } }",
+            {"t": moment},
+            token=tenant.token,
+        )
+    made = await api.data(
+        REQUEST_ABSENCE,
+        {
+            "e": str(tenant.employees[0]),
+            "t": str(tenant.absence_types["vacation"]),
+            "s": "2031-05-04",
+            "u": "2031-05-05",
+        },
+        token=tenant.token,
+    )
+    assert made["requestAbsence"]["id"]
