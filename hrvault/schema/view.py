@@ -31,7 +31,6 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
-from hrvault import json_input
 from hrvault.audit.auth_events import record_session_end
 from hrvault.audit.partner_events import record_idle_token
 from hrvault.audit.signing import PublicAuditKey
@@ -59,6 +58,7 @@ from hrvault.errors import (
 )
 from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
+from hrvault.http.request_json import request_object
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
@@ -158,21 +158,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch.
-        The JSON is read strictly (``hrvault.json_input``)."""
-        try:
-            value = json_input.loads(data)
-        except json_input.UnsafeJson as exc:
-            raise RequestRefused(400, ErrorCode.BAD_REQUEST, str(exc)) from None
-        if isinstance(value, list):
-            raise RequestRefused(
-                400,
-                ErrorCode.BATCH_NOT_ALLOWED,
-                "send one GraphQL request as a JSON object; batches (JSON arrays) are refused",
-            )
-        if not isinstance(value, dict):
-            raise RequestRefused(400, ErrorCode.BAD_REQUEST, "expected a JSON object")
-        return value
+        """Bodies (and GET's ``variables``): one JSON object, read strictly."""
+        return request_object(data)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         return RequestContext(
