@@ -36,6 +36,7 @@ from hrvault.buckets import Rate
 from hrvault.config import Settings
 from hrvault.errors import ErrorCode
 from hrvault.schema.build import build_schema
+from hrvault.schema.credentials import credential_fields
 from tests.conftest import OpenApi
 from tests.support import TenantFactory, TenantHandle
 
@@ -43,6 +44,13 @@ SCHEMA = build_schema()._schema
 # Credential operations count every attempt by design (tested in test_throttle.py), and
 # the session-ending ones would log the fuzzer out.
 LEFT_OUT = {"login", "staffLogin", "logout", "logoutEverywhere"}
+# Operations that check a password or a one-time code: each attempt is counted (in
+# credential_buckets) whatever its outcome, by design.
+CREDENTIAL_FIELDS = credential_fields(SCHEMA) | {
+    name
+    for name, field in (SCHEMA.mutation_type.fields if SCHEMA.mutation_type else {}).items()
+    if "code" in field.args
+}
 KNOWN_CODES = {code.value for code in ErrorCode} - {ErrorCode.INTERNAL_SERVER_ERROR.value}
 LEAKS = ("Traceback", "sqlalchemy", "asyncpg", "psycopg", 'File "', "SELECT ", "INSERT ")
 FINGERPRINTED = (
@@ -315,6 +323,8 @@ async def target(
 async def test_generated_documents_get_clean_answers(target: Target, data: st.DataObject) -> None:
     document = data.draw(documents(target.ids))
     assume(not any(name in document for name in LEFT_OUT))
+    if any(name in document for name in CREDENTIAL_FIELDS):
+        target.volatile = {"credential_buckets"}  # every code attempt counts, by design
     await target.send(document, authenticated=data.draw(st.booleans()))
 
 
