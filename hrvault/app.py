@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -37,7 +38,10 @@ from hrvault.documents.store import FileStore, file_store
 from hrvault.http.body_limit import BodySizeLimitMiddleware
 from hrvault.http.body_timeout import BodyTimeoutMiddleware
 from hrvault.http.cors import CORSAllowListMiddleware
+from hrvault.http.encoding import RequestEncodingMiddleware
 from hrvault.http.health import healthz, readyz
+from hrvault.http.last_resort import LastResortMiddleware
+from hrvault.http.refusals import routing_refusal
 from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
 from hrvault.models.tenant import MAX_DOCUMENT_BYTES_LIMIT
@@ -154,19 +158,23 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/files/{token}", download, methods=["GET"]),
+            # Every method reaches these two, which answer those they do not take.
+            Route("/graphql", graphql, methods=None),
+            Route("/files/{token}", download, methods=None),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
         middleware=_middleware(settings),
+        exception_handlers={HTTPException: routing_refusal},
         lifespan=lifespan,
     )
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
     """Outermost first. Proxy headers come first so that everything after sees the
-    client's own address and scheme (HSTS, ``__Host-`` cookies, throttling by address)."""
+    client's own address and scheme (HSTS, ``__Host-`` cookies, throttling by address).
+    The last resort sits inside the request id and the security headers, so that its
+    answer carries both."""
     stack = []
     if settings.trusted_proxies:
         # X-Forwarded-Proto/For are believed only from these addresses; from anyone
@@ -174,9 +182,14 @@ def _middleware(settings: Settings) -> list[Middleware]:
         stack.append(
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
         )
-    stack += [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
+    stack += [
+        Middleware(RequestIdMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(LastResortMiddleware),
+    ]
     if settings.cors_origins:
         stack.append(Middleware(CORSAllowListMiddleware, origins=settings.cors_origins))
+    stack.append(Middleware(RequestEncodingMiddleware))
     stack.append(
         Middleware(
             BodyTimeoutMiddleware,

@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+INTERNAL_MESSAGE = "internal server error; quote the request id when reporting it"
+
 
 class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -31,6 +33,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RATE_LIMITED = "RATE_LIMITED"
     # The database cannot be reached: HTTP 503 with Retry-After.
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"

@@ -10,6 +10,7 @@ fuzzer uses; login gets a test of its own, since it counts attempts by design.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -35,6 +36,7 @@ from hrvault.buckets import Rate
 from hrvault.config import Settings
 from hrvault.errors import ErrorCode
 from hrvault.schema.build import build_schema
+from hrvault.schema.credentials import credential_fields
 from tests.conftest import OpenApi
 from tests.support import TenantFactory, TenantHandle
 
@@ -42,6 +44,13 @@ SCHEMA = build_schema()._schema
 # Credential operations count every attempt by design (tested in test_throttle.py), and
 # the session-ending ones would log the fuzzer out.
 LEFT_OUT = {"login", "staffLogin", "logout", "logoutEverywhere"}
+# Operations that check a password or a one-time code: each attempt is counted (in
+# credential_buckets) whatever its outcome, by design.
+CREDENTIAL_FIELDS = credential_fields(SCHEMA) | {
+    name
+    for name, field in (SCHEMA.mutation_type.fields if SCHEMA.mutation_type else {}).items()
+    if "code" in field.args
+}
 KNOWN_CODES = {code.value for code in ErrorCode} - {ErrorCode.INTERNAL_SERVER_ERROR.value}
 LEAKS = ("Traceback", "sqlalchemy", "asyncpg", "psycopg", 'File "', "SELECT ", "INSERT ")
 FINGERPRINTED = (
@@ -65,14 +74,37 @@ FUZZ = settings(
 )
 
 # Strings that have broken real systems: NUL (PostgreSQL refuses it), LIKE wildcards,
-# quotes, right-to-left marks, non-BMP characters, escapes.
-NASTY = ["\x00", "a\x00b", "%", "_%\\", "'; --", "\u202e", "\U0001f600", "\\u0000", " ", "\n"]
+# quotes, right-to-left marks, non-BMP characters, escapes, lone surrogates (which no UTF-8
+# encoder takes), a byte-order mark, long text, dates outside any working life.
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "%",
+    "_%\\",
+    "'; --",
+    "\u202e",
+    "\U0001f600",
+    "\\u0000",
+    " ",
+    "\n",
+    "\ud800",
+    "x\udfffy",
+    "\ufeff",
+    "é" * 3000,
+    "9999-12-31",
+    "0001-01-01T00:00:00+05:00",
+    "2026-02-30",
+    "2026-01-01T00:00:00",
+    "1e999",
+]
+HUGE_NUMBERS = [2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**39, 10**41, 1e308, -1e-320]
 strings = st.text(max_size=24) | st.sampled_from(NASTY)
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**63), 2**63)
+    | st.sampled_from(HUGE_NUMBERS)
     | st.floats(allow_nan=False, allow_infinity=False)
     | strings,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
@@ -141,8 +173,12 @@ class Writer:
         """A value of the scalar, mostly one a user could mean."""
         if name == "ID":
             known = self.odds.choice(self.ids)
-            return json.dumps(known if not self.mistake(4) else self.draw(strings))
+            if self.mistake(4):  # another tenant's, a deleted one, or no id at all
+                known = self.odds.choice([str(uuid.uuid4()), self.draw(strings)])
+            return json.dumps(known)
         if name in {"Int", "Float"}:
+            if self.mistake(6):
+                return json.dumps(self.odds.choice(HUGE_NUMBERS))
             return str(self.odds.randint(-3, 120))
         if name == "Boolean":
             return self.odds.choice(["true", "false"])
@@ -153,6 +189,8 @@ class Writer:
             "Decimal": f"{self.odds.randint(0, 100)}.5",
         }
         if name in plausible:
+            if self.mistake(6):
+                return json.dumps(self.odds.choice(NASTY[-5:]))
             return json.dumps(plausible[name])
         return json.dumps(
             self.odds.choice(["SE", "Europe/Paris", "x", "N1"])
@@ -252,7 +290,12 @@ class Target:
         # requests (a previous login's bookkeeping) is not this request's doing.
         self.state = await fingerprint(self.owner)
         payload = request.pop("payload") if "payload" in request else {"query": document, **request}
-        response = await self.http.post("/graphql", json=payload, headers=headers)
+        # Escaped as ASCII, so that lone surrogates arrive as the escapes a client sends.
+        response = await self.http.post(
+            "/graphql",
+            content=json.dumps(payload).encode(),
+            headers={**headers, "content-type": "application/json"},
+        )
         body = check_well_formed(response)
         after = await fingerprint(self.owner)
         if "errors" in body or response.status_code != 200:
@@ -280,6 +323,8 @@ async def target(
 async def test_generated_documents_get_clean_answers(target: Target, data: st.DataObject) -> None:
     document = data.draw(documents(target.ids))
     assume(not any(name in document for name in LEFT_OUT))
+    if any(name in document for name in CREDENTIAL_FIELDS):
+        target.volatile = {"credential_buckets"}  # every code attempt counts, by design
     await target.send(document, authenticated=data.draw(st.booleans()))
 
 
@@ -334,10 +379,20 @@ async def test_random_credentials_get_the_one_login_failure(
         " login(tenant: $t, email: $e, password: $p) { token } }"
     )
     body = await target.send(login, variables={"t": tenant, "e": email, "p": password})
-    assert [e["extensions"]["code"] for e in body["errors"]] in (
-        ["UNAUTHENTICATED"],
-        ["TOO_MANY_ATTEMPTS"],
-    )
+    codes = [e["extensions"]["code"] for e in body["errors"]]
+    if not all(is_text(value) for value in (tenant, email, password)):
+        assert codes == ["BAD_REQUEST"]  # refused before any credential is looked at
+    else:
+        assert codes in (["UNAUTHENTICATED"], ["TOO_MANY_ATTEMPTS"])
+
+
+def is_text(value: str) -> bool:
+    """Whether the string is Unicode text (no lone surrogate)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @FUZZ
@@ -353,3 +408,76 @@ async def test_a_failing_root_field_cancels_its_siblings_cleanly(
     graphql-core cancels its siblings mid-statement; the answer is still the typed error."""
     body = await target.send('{ departments { id } employee(id: "") { id } }')
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+
+
+PATHS = ["/graphql", "/healthz", "/readyz", "/files/", "/files/x/../../etc", "/", "/graphql/x"]
+CONTENT_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/json; charset=latin-1",
+    "application/graphql",
+    "multipart/form-data; boundary=b",
+    "multipart/form-data",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "",
+]
+raw_bodies = (
+    st.binary(max_size=64)
+    | st.sampled_from(
+        [
+            b'{"query": "{ __typename }"}',
+            b'{"query": "{ \xff }"}',
+            b'{"variables": {"n": "\\ud800"}, "query": "{ __typename }"}',
+            b"[" * 5000,
+            b'--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{}\r\n--b--\r\n',
+            b"\xef\xbb\xbf{}",
+        ]
+    )
+    | json_values.map(lambda value: json.dumps(value).encode())
+)
+
+
+@settings(FUZZ, max_examples=80)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "HEAD"]),
+    path=st.sampled_from(PATHS) | names.map(lambda name: f"/files/{name}"),
+    content_type=st.sampled_from(CONTENT_TYPES),
+    encoding=st.sampled_from([None, "gzip", "identity", "br, gzip"]),
+    csrf=st.booleans(),
+    body=raw_bodies,
+)
+async def test_any_method_path_and_body_gets_a_typed_json_answer(
+    target: Target,
+    method: str,
+    path: str,
+    content_type: str,
+    encoding: str | None,
+    csrf: bool,
+    body: bytes,
+) -> None:
+    """Below GraphQL: whatever the method, path, content type, coding and bytes, every
+    answer is JSON with a typed code (a HEAD answer has the headers of one), no answer
+    is a 5xx, and a refused request changes nothing. (It asks for JSON: a development
+    server shows a browser that asks for any type the GraphQL IDE.)"""
+    headers = {"authorization": f"Bearer {target.tenant.token}", "accept": "application/json"}
+    if content_type:
+        headers["content-type"] = content_type
+    if encoding:
+        headers["content-encoding"] = encoding
+    if csrf:
+        headers["x-requested-with"] = "fuzz"
+    before = await fingerprint(target.owner)
+    response = await target.http.request(method, path, content=body, headers=headers)
+    assert response.status_code < 500, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    refused = response.status_code >= 400
+    if method != "HEAD":
+        answer = response.json()
+        for error in answer.get("errors", []):
+            assert error["extensions"]["code"] in KNOWN_CODES, error
+        if refused:
+            assert answer["errors"], answer
+        refused = refused or "errors" in answer
+    if refused:
+        assert await fingerprint(target.owner) == before

@@ -127,3 +127,84 @@ async def test_production_refuses_what_a_browser_sends_cross_site_without_asking
     assert error_codes(response.json()) == ["BAD_REQUEST"]
     production.client.cookies.clear()
     assert (await production.data("{ me { displayName } }", token=tenant.token))["me"]
+
+
+GENERIC = {
+    "the document is not valid for this API",
+    "a variable does not fit the type the operation declares",
+}
+# Each document is wrong in a way graphql-core explains by naming schema members.
+INVALID = [
+    ("unknown field", "{ employees(first: 1) { nodes { id salaryBand } } }", {}, "Employee"),
+    ("missing argument", "{ employee { id } }", {}, "ID!"),
+    ("wrong literal type", '{ employees(first: "ten") { nodes { id } } }', {}, "Int"),
+    (
+        "missing input field",
+        "mutation($i: CreateOfficeInput!) { createOffice(input: $i) { id } }",
+        {"i": {"name": "Lund"}},
+        "countryCode",
+    ),
+    (
+        "sensitive value in the wrong place",
+        "query($n: Int!) { employees(first: $n) { nodes { id } } }",
+        {"n": "Ingrid Holm"},
+        "Int",
+    ),
+    (
+        "sensitive literal in the wrong place",
+        '{ employees(first: "880320-0016") { nodes { id } } }',
+        {},
+        "Int",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "document", "variables", "named"), INVALID, ids=[i[0] for i in INVALID]
+)
+async def test_production_validation_errors_name_nothing_of_the_schema(
+    development: Api,
+    production: Api,
+    tenants: TenantFactory,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    document: str,
+    variables: dict[str, object],
+    named: str,
+) -> None:
+    """Development explains; production gives the code and a generic message, and keeps
+    the explanation (without the values sent) in the log under the request id."""
+    tenant = await tenants.create(employees=1)
+    helpful = await development.gql(document, variables, token=tenant.token)
+    assert any(named in e["message"] for e in helpful["errors"]), helpful
+
+    response = await production.post(document, variables, token=tenant.token)
+    quiet = response.json()
+    assert error_codes(quiet) == error_codes(helpful)
+    assert set(error_codes(quiet)) <= {"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
+    for error in quiet["errors"]:
+        assert error["message"] in GENERIC, error
+        assert named not in error["message"]
+    request_id = response.headers["x-request-id"]
+    logged = [r.getMessage() for r in caplog.records if request_id in r.getMessage()]
+    assert any(named in line for line in logged), logged
+    for secret in ("Ingrid Holm", "880320-0016", "Lund"):
+        assert all(secret not in line for line in logged), logged
+
+
+async def test_production_keeps_the_messages_hrvault_words_itself(
+    production: Api, tenants: TenantFactory
+) -> None:
+    """A date outside the window and a resolver's own refusal name no schema member; they
+    keep their message, which tells the client what to change."""
+    tenant = await tenants.create(employees=1)
+    out_of_window = await production.gql(
+        "query($t: DateTime) { sensitiveReads(to: $t) { edges { cursor } } }",
+        {"t": "9999-01-01T00:00:00Z"},
+        token=tenant.token,
+    )
+    assert error_codes(out_of_window) == ["BAD_USER_INPUT"]
+    assert out_of_window["errors"][0]["message"].startswith("dates must be from 1900-01-01")
+    bad_id = await production.gql('{ employee(id: "nope") { id } }', token=tenant.token)
+    assert error_codes(bad_id) == ["BAD_USER_INPUT"]
+    assert bad_id["errors"][0]["message"] == "id: is not a valid id"

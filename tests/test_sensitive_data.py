@@ -180,7 +180,7 @@ async def test_bank_and_identity_changes_need_a_fresh_step_up(
         (SET_IDENTITY, {"nationalId": "36574261808", "nationalIdCountry": "DE"}, "nationalId"),
         (SET_IDENTITY, {"nationalId": "880320-0016"}, "nationalId"),
         (SET_IDENTITY, {"nationalId": "AB12", "nationalIdCountry": "XX"}, "nationalIdCountry"),
-        (SET_PERSONAL, {"birthDate": "2999-01-01"}, "birthDate"),
+        (SET_PERSONAL, {"birthDate": "2040-01-01"}, "birthDate"),
         (SET_PERSONAL, {"nationality": "Sweden"}, "nationality"),
         (SET_PERSONAL, {"privateEmail": "not-an-email"}, "privateEmail"),
         (ADD_BANK, {"iban": "SE45 5000 0000 0583 9825 7467", "holder": "X"}, "iban"),

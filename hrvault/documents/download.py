@@ -138,7 +138,10 @@ class DownloadEndpoint:
         request = Request(scope, receive)
         if request.method != "GET":  # a HEAD (a link previewer) must not use the link up
             await refusal_response(
-                405, ErrorCode.METHOD_NOT_ALLOWED, "download links answer GET only"
+                405,
+                ErrorCode.METHOD_NOT_ALLOWED,
+                "download links answer GET only",
+                headers={"allow": "GET"},
             )(scope, receive, send)
             return
         try:

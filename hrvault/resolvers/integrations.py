@@ -90,9 +90,9 @@ def _transfer_basis(country: str, basis: TransferBasis | None) -> TransferBasis 
 async def register_integration(ctx: RequestContext, terms: Terms) -> Integration:
     principal = ctx.require_principal()
     user_id = require_step_up_for_integrations(principal, ctx.clock.now())
-    categories = sorted(set(terms.categories), key=PERSON_GROUPS.index)
-    if not categories or any(c not in PERSON_GROUPS for c in categories):
+    if not terms.categories or any(c not in PERSON_GROUPS for c in terms.categories):
         raise bad_input("categories", "name one or more field groups about people")
+    categories = sorted(set(terms.categories), key=PERSON_GROUPS.index)
     ctx.require_delegation(
         consent_powers(categories, terms.access), Act.HANDS_OUT, "registerIntegration"
     )

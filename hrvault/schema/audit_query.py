@@ -62,9 +62,11 @@ def _before(cursor: str | None) -> int | None:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not text.startswith(_CURSOR):
+        digits = text.removeprefix(_CURSOR)
+        # A sequence number: digits only, and within PostgreSQL's bigint.
+        if digits == text or not digits.isascii() or not digits.isdigit() or len(digits) > 18:
             raise ValueError(cursor)
-        return int(text[len(_CURSOR) :])
+        return int(digits)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise bad_input("after", "is not a cursor returned by this list") from None
 

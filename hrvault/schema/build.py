@@ -17,6 +17,7 @@ from hrvault.schema.checks import check_declared_access, check_declared_delegati
 from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
+from hrvault.schema.scalars import SCALARS
 
 # Types that only shape a response (pages, payloads) and hold no tenant data of their own.
 STRUCTURAL_TYPES = {
@@ -77,6 +78,7 @@ def build_schema(settings: Settings | None = None, **overrides: Any) -> strawber
             RestrictedPaths,
             AuditTrailExtension,
         ],
+        scalar_overrides=SCALARS,
         **overrides,
     )
     check_declared_access(

@@ -19,13 +19,13 @@ site cannot add either without a preflight, which CORS then refuses.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from hrvault import json_input
 from hrvault.auth.principal import PrincipalKind, SessionStage
 from hrvault.documents.incoming import IncomingFile
 from hrvault.errors import ErrorCode, PayloadTooLarge
@@ -70,11 +70,11 @@ async def parse_multipart_request(
     try:
         stream = MultipartStream(request.stream().__aiter__(), boundary.encode("latin-1"))
         operations = decode_json(await _field(stream, "operations", field_limit))
-        files_map = json.loads(await _field(stream, "map", field_limit))
+        files_map = json_input.loads(await _field(stream, "map", field_limit))
     except (MultipartError, UnicodeEncodeError) as exc:
         raise _refused(str(exc)) from None
-    except json.JSONDecodeError:
-        raise _refused("the multipart `map` is not JSON") from None
+    except json_input.UnsafeJson as exc:
+        raise _refused(f"the multipart `map` is not usable JSON: {exc}") from None
     if not isinstance(operations, dict):  # decode_json refused arrays (batches) already
         raise _refused("`operations` must be one GraphQL request object")
     if not isinstance(files_map, dict):

@@ -59,6 +59,7 @@ from hrvault.errors import (
 )
 from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
+from hrvault.http.request_json import request_object
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
@@ -158,17 +159,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         )
 
     def decode_json(self, data: str | bytes) -> object:
-        """Bodies (and GET's ``variables``) must be JSON objects; an array is a batch."""
-        value = super().decode_json(data)
-        if isinstance(value, list):
-            raise RequestRefused(
-                400,
-                ErrorCode.BATCH_NOT_ALLOWED,
-                "send one GraphQL request as a JSON object; batches (JSON arrays) are refused",
-            )
-        if not isinstance(value, dict):
-            raise RequestRefused(400, ErrorCode.BAD_REQUEST, "expected a JSON object")
-        return value
+        """Bodies (and GET's ``variables``): one JSON object, read strictly."""
+        return request_object(data)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         return RequestContext(
@@ -377,9 +369,9 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             request_id = request.state.request_id
-            hide = self._settings.is_production
+            production = self._settings.is_production
             response["errors"] = [
-                format_error(e, request_id, hide_suggestions=hide) for e in result.errors
+                format_error(e, request_id, production=production) for e in result.errors
             ]
         if result.extensions:
             response["extensions"] = result.extensions
