@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -34,6 +35,24 @@ def without_suggestions(message: str) -> str:
     (fields, arguments, enum values) that introspection is meant to keep private."""
     head, found, _ = message.partition(SUGGESTION)
     return head if found else message
+
+
+def one_per_cause(errors: Sequence[GraphQLError]) -> list[GraphQLError]:
+    """The errors, those sharing one exception kept once (at the first path it reached).
+
+    Every field that waited on a failed loader batch carries the batch's one exception;
+    a response holds that cause once, not a copy per field (the fields are null).
+    """
+    seen: set[int] = set()
+    kept: list[GraphQLError] = []
+    for error in errors:
+        cause = error.original_error
+        if cause is not None:
+            if id(cause) in seen:
+                continue
+            seen.add(id(cause))
+        kept.append(error)
+    return kept
 
 
 def format_error(
