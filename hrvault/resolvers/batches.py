@@ -1,4 +1,9 @@
-"""The request's DataLoader: a failed batch is one short error, whatever its size.
+"""The request's DataLoader: batches of bounded size, and a failed batch is one short error.
+
+A batch's rows become objects in one synchronous stretch after the statement returns:
+a batch of thousands of keys held the event loop for half a second while requests
+beside it waited. Batches of at most ``MAX_BATCH_KEYS`` keys run one after another, with
+the loop free between them (and no statement's parameter count grows with the data).
 
 Every field waiting on a batch receives the batch's exception, and graphql-core makes
 each field's error from the exception's text. A batch of 70,000 keys that failed in the
@@ -17,6 +22,8 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from hrvault.errors import HrvaultError
+
+MAX_BATCH_KEYS = 100
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -38,4 +45,4 @@ class Loader(DataLoader[K, T]):
             except Exception as exc:
                 raise BatchFailed(f"loading a batch of {len(keys)} failed") from exc
 
-        super().__init__(load, **options)
+        super().__init__(load, max_batch_size=MAX_BATCH_KEYS, **options)

@@ -19,7 +19,7 @@ USERS = 500
 ROLES_OF_USER = 10
 GRANTS_OF_ROLE = 100
 """Every field group and action, with room to spare."""
-GRANT_SOURCES = 20
+GRANT_SOURCES = 10
 """Grants named as the reason for one allowed action."""
 SUPPORT_GRANTS = 50
 STAFF_ACTIONS = 20
