@@ -24,9 +24,9 @@ GRANT_SOURCES = 10
 SUPPORT_GRANTS = 50
 STAFF_ACTIONS = 20
 """What staff did under one support grant; the audit log holds every record."""
-INTEGRATIONS = 100
+INTEGRATIONS = 50
 """Integrations, the transfer register and the platform's sub-processors."""
-PARTNER_TOKENS = 50
+PARTNER_TOKENS = 20
 """Tokens of one integration."""
 SCOPE_IDS = 1000
 """People or departments a consent or a support grant names."""
