@@ -67,8 +67,10 @@ class GraphQLLimits:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_directives: int = 50
-    max_cost: int = 5000
-    """Fields asked for, with everything under a ``first:`` multiplied by the page size."""
+    max_cost: int = 20_000
+    """Fields asked for, with everything under a list multiplied by the most items it can
+    hold (its page size or cap): enough for a page of 100 people with their lists, or the
+    roles with their grants; not for lists nested in lists nested in lists."""
     timeout_seconds: float = 10.0
 
 

@@ -58,3 +58,23 @@ def test_documents_bench_round_trips_and_reports_throughput() -> None:
     assert figures["upload MiB/s"] > 0
     assert figures["download MiB/s"] > 0
     assert figures["peak traced MiB during upload"] > 0
+
+
+def test_expensive_neighbour_bench_runs_what_the_limits_allow_beside_me() -> None:
+    figures = run_bench(
+        "expensive_neighbour.py",
+        "--people",
+        "30",
+        "--fanout",
+        "3",
+        "--seconds",
+        "0.5",
+        "--idle",
+        "5",
+    )
+    assert figures["me_idle"]["count"] == 5
+    assert figures["cycle"] == {"accepted": False}  # refused before execution
+    for name in ("cycle_paged", "wide_page"):
+        assert figures[name]["accepted"]
+        assert figures[name]["error_codes"] == []
+        assert figures[name]["me_beside"]["count"] >= 1

@@ -118,7 +118,7 @@ def test_abuse_settings_are_read(tmp_path: Path) -> None:
 def test_the_defaults_are_the_documented_limits() -> None:
     settings = load_settings({})
     assert settings.graphql == GraphQLLimits(
-        max_depth=10, max_aliases=15, max_tokens=2000, max_directives=50, max_cost=5000
+        max_depth=10, max_aliases=15, max_tokens=2000, max_directives=50, max_cost=20_000
     )
     assert (settings.tls, settings.trusted_proxies, settings.cors_origins) == (None, (), ())
 

@@ -71,6 +71,8 @@ class RequestContext:
     audit: AuditTrail = field(default_factory=AuditTrail)
     restricted: list[list[str | int]] = field(default_factory=list)
     """Response paths withheld by a permission: shown to the client as ``restricted``."""
+    truncated: list[list[str | int]] = field(default_factory=list)
+    """Lists cut at their bound (``first:`` or a cap): shown to the client as ``truncated``."""
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     """Work outside the database once the request's transaction committed (removing the
     stored body of a deleted document). Synchronous; run in a worker thread."""
@@ -96,6 +98,9 @@ class RequestContext:
 
     def restrict(self, path: list[str | int]) -> None:
         self.restricted.append(path)
+
+    def truncate(self, path: list[str | int]) -> None:
+        self.truncated.append(path)
 
     def require_principal(self) -> Principal:
         if self.principal is None:

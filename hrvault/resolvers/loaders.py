@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, Select, bindparam, select
-from strawberry.dataloader import DataLoader
 
 from hrvault.models import (
     Absence,
@@ -22,6 +21,7 @@ from hrvault.models import (
     ReportingLine,
 )
 from hrvault.models.effective import current_jobs, current_managers_subquery
+from hrvault.resolvers.batches import Loader
 from hrvault.resolvers.reader import Reader
 
 Row = TypeVar("Row", Employee, Department, Office, AbsenceType)
@@ -73,19 +73,19 @@ class Loaders:
         self._reader = reader
         self._tenant_id = tenant_id
         self._today = today
-        self.employee = DataLoader[uuid.UUID, Employee | None](self._by_id(_EMPLOYEES))
-        self.department = DataLoader[uuid.UUID, Department | None](self._by_id(_DEPARTMENTS))
-        self.office = DataLoader[uuid.UUID, Office | None](self._by_id(_OFFICES))
-        self.absence_type = DataLoader[uuid.UUID, AbsenceType | None](self._by_id(_ABSENCE_TYPES))
-        self.current_job = DataLoader[uuid.UUID, JobAssignment | None](self._current_job)
-        self.current_manager_id = DataLoader[uuid.UUID, uuid.UUID | None](self._manager_id)
-        self.direct_reports = DataLoader[uuid.UUID, list[Employee]](self._direct_reports)
-        self.job_history = DataLoader[uuid.UUID, list[JobAssignment]](self._history(_JOB_HISTORY))
-        self.reporting_history = DataLoader[uuid.UUID, list[ReportingLine]](
+        self.employee = Loader[uuid.UUID, Employee | None](self._by_id(_EMPLOYEES))
+        self.department = Loader[uuid.UUID, Department | None](self._by_id(_DEPARTMENTS))
+        self.office = Loader[uuid.UUID, Office | None](self._by_id(_OFFICES))
+        self.absence_type = Loader[uuid.UUID, AbsenceType | None](self._by_id(_ABSENCE_TYPES))
+        self.current_job = Loader[uuid.UUID, JobAssignment | None](self._current_job)
+        self.current_manager_id = Loader[uuid.UUID, uuid.UUID | None](self._manager_id)
+        self.direct_reports = Loader[uuid.UUID, list[Employee]](self._direct_reports)
+        self.job_history = Loader[uuid.UUID, list[JobAssignment]](self._history(_JOB_HISTORY))
+        self.reporting_history = Loader[uuid.UUID, list[ReportingLine]](
             self._history(_REPORTING_HISTORY)
         )
-        self.employments = DataLoader[uuid.UUID, list[Employment]](self._history(_EMPLOYMENTS))
-        self.absences = DataLoader[uuid.UUID, list[Absence]](self._history(_ABSENCES))
+        self.employments = Loader[uuid.UUID, list[Employment]](self._history(_EMPLOYMENTS))
+        self.absences = Loader[uuid.UUID, list[Absence]](self._history(_ABSENCES))
 
     def _bound(self, keys: list[uuid.UUID]) -> dict[str, Any]:
         return {"tenant_id": self._tenant_id, "keys": keys}

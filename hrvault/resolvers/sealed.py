@@ -16,13 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from strawberry.dataloader import DataLoader
-
 from hrvault.crypto.blind_index import BlindIndex
 from hrvault.crypto.cipher import TenantCipher
 from hrvault.crypto.columns import SealedColumn
 from hrvault.crypto.errors import DataIntegrityError, KeyDestroyedError
 from hrvault.errors import DataIntegrity
+from hrvault.resolvers.batches import Loader
 from hrvault.resolvers.reader import Reader
 from hrvault.resolvers.sealed_rows import SealedRows
 
@@ -55,7 +54,7 @@ class SealedValues:
     def __init__(self, cipher: TenantCipher, reader: Reader) -> None:
         self._cipher = cipher
         self._reader = reader
-        self._keys = DataLoader[uuid.UUID, None](self._load_keys)
+        self._keys = Loader[uuid.UUID, None](self._load_keys)
         self.rows = SealedRows(reader, cipher)
 
     async def _load_keys(self, employee_ids: Sequence[uuid.UUID]) -> list[None]:

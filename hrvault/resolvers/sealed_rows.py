@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import BindParameter, Select, bindparam, select
-from strawberry.dataloader import DataLoader
 
 from hrvault.crypto.cipher import TenantCipher
 from hrvault.models import (
@@ -25,6 +24,7 @@ from hrvault.models import (
     IdentityDetails,
     PersonalDetails,
 )
+from hrvault.resolvers.batches import Loader
 from hrvault.resolvers.reader import Reader
 
 One = TypeVar("One", PersonalDetails, IdentityDetails)
@@ -54,17 +54,17 @@ class SealedRows:
     def __init__(self, reader: Reader, cipher: TenantCipher) -> None:
         self._reader = reader
         self._cipher = cipher
-        self.personal = DataLoader[uuid.UUID, PersonalDetails | None](self._one(_PERSONAL))
-        self.identity = DataLoader[uuid.UUID, IdentityDetails | None](self._one(_IDENTITY))
-        self.bank_accounts = DataLoader[uuid.UUID, list[BankAccount]](self._many(_BANK_ACCOUNTS))
+        self.personal = Loader[uuid.UUID, PersonalDetails | None](self._one(_PERSONAL))
+        self.identity = Loader[uuid.UUID, IdentityDetails | None](self._one(_IDENTITY))
+        self.bank_accounts = Loader[uuid.UUID, list[BankAccount]](self._many(_BANK_ACCOUNTS))
         """The primary account first."""
-        self.emergency_contacts = DataLoader[uuid.UUID, list[EmergencyContact]](
+        self.emergency_contacts = Loader[uuid.UUID, list[EmergencyContact]](
             self._many(_EMERGENCY_CONTACTS)
         )
         """In the order to call them."""
-        self.compensations = DataLoader[uuid.UUID, list[Compensation]](self._many(_COMPENSATIONS))
+        self.compensations = Loader[uuid.UUID, list[Compensation]](self._many(_COMPENSATIONS))
         """Newest first, scheduled changes included."""
-        self.additional_compensations = DataLoader[uuid.UUID, list[AdditionalCompensation]](
+        self.additional_compensations = Loader[uuid.UUID, list[AdditionalCompensation]](
             self._many(_ADDITIONAL)
         )
         """Newest first."""

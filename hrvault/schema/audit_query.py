@@ -16,6 +16,7 @@ from hrvault.resolvers.audit import AuditFilter as Filter
 from hrvault.resolvers.audit_export import ExportFormat, export_log
 from hrvault.resolvers.validation import parse_id
 from hrvault.schema import fields
+from hrvault.schema.bounds import paged
 from hrvault.schema.types.audit import (
     AuditIntegrity,
     AuditRecord,
@@ -87,7 +88,7 @@ AuditExportFormat = strawberry.enum(ExportFormat, name="AuditExportFormat")
 
 @strawberry.type
 class AuditQuery:
-    @fields.query(access=SEE_AUDIT, description="The audit log, newest first.")
+    @fields.query(access=SEE_AUDIT, description="The audit log, newest first.", metadata=paged())
     async def audit_log(
         self,
         info: Info,
@@ -114,6 +115,7 @@ class AuditQuery:
         access=SEE_AUDIT,
         description="Requests that returned identity, bank, salary, personal or absence "
         "reason values: whose, per field group.",
+        metadata=paged(),
     )
     async def sensitive_reads(
         self,

@@ -13,7 +13,9 @@ from strawberry.types.graphql import OperationType
 
 from hrvault.audit.extension import AuditTrailExtension
 from hrvault.config import Settings
+from hrvault.schema.bounds import list_bounds
 from hrvault.schema.checks import check_declared_access, check_declared_delegation
+from hrvault.schema.executor import bounded_executor
 from hrvault.schema.limits import RequestLimits, validation_rules
 from hrvault.schema.mutations import Mutation
 from hrvault.schema.query import Query
@@ -48,11 +50,13 @@ class MarkOperationKind(SchemaExtension):
 
 
 class RestrictedPaths(SchemaExtension):
-    """List the response paths a permission withheld, so a client can show "restricted"."""
+    """List the response paths a permission withheld, so a client can show "restricted",
+    and the lists cut at their bound, so it can show that there is more."""
 
     def get_results(self) -> dict[str, Any]:
-        restricted = self.execution_context.context.restricted
-        return {"restricted": restricted} if restricted else {}
+        context = self.execution_context.context
+        notes = {"restricted": context.restricted, "truncated": context.truncated}
+        return {name: paths for name, paths in notes.items() if paths}
 
 
 class HrvaultSchema(strawberry.Schema):
@@ -71,7 +75,7 @@ def build_schema(settings: Settings | None = None, **overrides: Any) -> strawber
         query=Query,
         mutation=Mutation,
         extensions=[
-            lambda: RequestLimits(limits, rules, settings.max_page_size),
+            lambda: RequestLimits(limits, rules, bounds, settings.max_page_size),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             MarkOperationKind,
@@ -88,4 +92,6 @@ def build_schema(settings: Settings | None = None, **overrides: Any) -> strawber
         subject_types=SUBJECT_TYPES,
     )
     check_declared_delegation(schema, mutation_type="Mutation")
+    bounds = list_bounds(schema)  # the meter's factory above reads it when a request comes
+    schema.execution_context_class = bounded_executor(bounds, settings.max_page_size)
     return schema

@@ -9,7 +9,8 @@ from strawberry.file_uploads import Upload
 from hrvault.permissions.access import requires
 from hrvault.permissions.delegation import Act
 from hrvault.resolvers import document_categories, documents
-from hrvault.schema import fields
+from hrvault.schema import caps, fields
+from hrvault.schema.bounds import cap_note, capped
 from hrvault.schema.types.base import FieldGroupEnum, Info
 from hrvault.schema.types.document import (
     Document,
@@ -50,14 +51,18 @@ class UpdateDocumentSettingsInput:
 
 @strawberry.type
 class DocumentQuery:
-    @fields.query(description="The company's document categories.")
+    @fields.query(
+        description="The company's document categories. " + cap_note(caps.KINDS),
+        metadata=capped(caps.KINDS),
+    )
     async def document_categories(self, info: Info) -> list[DocumentCategory]:
         rows = await document_categories.list_categories(info.context)
         return [DocumentCategory.from_row(row) for row in rows]
 
     @fields.query(
         description="An employee's documents the caller may see, newest first (restricted "
-        "when some were left out)."
+        "when some were left out). " + cap_note(caps.DOCUMENTS),
+        metadata=capped(caps.DOCUMENTS),
     )
     async def documents(self, info: Info, employee_id: strawberry.ID) -> list[Document]:
         shown, withheld = await documents.list_documents(info.context, employee_id)

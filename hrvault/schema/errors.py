@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -87,6 +88,24 @@ def _quiet_message(error: GraphQLError, code: str, request_id: str) -> str | Non
         [(where.line, where.column) for where in error.locations or ()],
     )
     return _own_message(error) or GENERIC_MESSAGES[code]
+
+
+def one_per_cause(errors: Sequence[GraphQLError]) -> list[GraphQLError]:
+    """The errors, those sharing one exception kept once (at the first path it reached).
+
+    Every field that waited on a failed loader batch carries the batch's one exception;
+    a response holds that cause once, not a copy per field (the fields are null).
+    """
+    seen: set[int] = set()
+    kept: list[GraphQLError] = []
+    for error in errors:
+        cause = error.original_error
+        if cause is not None:
+            if id(cause) in seen:
+                continue
+            seen.add(id(cause))
+        kept.append(error)
+    return kept
 
 
 def format_error(

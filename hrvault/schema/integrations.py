@@ -11,7 +11,8 @@ import strawberry
 from hrvault.permissions.access import requires
 from hrvault.permissions.delegation import Act
 from hrvault.resolvers import integrations, partner_tokens
-from hrvault.schema import fields
+from hrvault.schema import caps, fields
+from hrvault.schema.bounds import cap_note, capped
 from hrvault.schema.delegating import Exempt
 from hrvault.schema.types.base import FieldGroupEnum, Info
 from hrvault.schema.types.integration import (
@@ -48,19 +49,29 @@ class RegisterIntegrationInput:
 
 @strawberry.type
 class IntegrationQuery:
-    @fields.query(access=MANAGE_INTEGRATIONS)
+    @fields.query(
+        access=MANAGE_INTEGRATIONS,
+        description=cap_note(caps.INTEGRATIONS),
+        metadata=capped(caps.INTEGRATIONS),
+    )
     async def integrations(self, info: Info) -> list[Integration]:
         return [Integration.from_row(r) for r in await integrations.list_integrations(info.context)]
 
     @fields.query(
         access=requires(Ability.MANAGE_INTEGRATIONS, Ability.SEE_AUDIT),
-        description="Every integration: categories, destination country and transfer basis.",
+        description="Every integration: categories, destination country and transfer basis. "
+        + cap_note(caps.INTEGRATIONS),
+        metadata=capped(caps.INTEGRATIONS),
     )
     async def data_transfers(self, info: Info) -> list[DataTransfer]:
         rows = await integrations.list_integrations(info.context)
         return [DataTransfer.from_row(r) for r in rows]
 
-    @fields.query(description="The platform's sub-processors: who, why, where, on what basis.")
+    @fields.query(
+        description="The platform's sub-processors: who, why, where, on what basis. "
+        + cap_note(caps.INTEGRATIONS),
+        metadata=capped(caps.INTEGRATIONS),
+    )
     def sub_processors(self, info: Info) -> list[SubProcessor]:
         return [SubProcessor.from_value(v) for v in integrations.sub_processors()]
 

@@ -31,6 +31,7 @@ from strawberry.extensions import SchemaExtension
 
 from hrvault.config import GraphQLLimits
 from hrvault.errors import CostLimitExceeded, ErrorCode
+from hrvault.schema.bounds import Bounds
 from hrvault.schema.credentials import credential_fields
 from hrvault.schema.measure import CostMeter, ShapeMeter
 
@@ -111,9 +112,16 @@ def validation_rules(limits: GraphQLLimits, *, introspection: bool) -> Validatio
 class RequestLimits(SchemaExtension):
     """Applies the limits to one request; built per request from rules built once."""
 
-    def __init__(self, limits: GraphQLLimits, rules: ValidationRules, max_page_size: int) -> None:
+    def __init__(
+        self,
+        limits: GraphQLLimits,
+        rules: ValidationRules,
+        bounds: Bounds,
+        max_page_size: int,
+    ) -> None:
         self.limits = limits
         self.rules = rules
+        self.bounds = bounds
         self.max_page_size = max_page_size
 
     def on_operation(self) -> Iterator[None]:
@@ -132,12 +140,13 @@ class RequestLimits(SchemaExtension):
                 document,
                 operation,
                 context.variables or {},
+                bounds=self.bounds,
                 max_page_size=self.max_page_size,
             ).total()
             if cost > self.limits.max_cost:
                 raise CostLimitExceeded(
                     f"{_name(operation)} costs {cost}; the limit is {self.limits.max_cost} "
-                    "(one per field, times the page size under a `first:`)",
+                    "(one per field, times the most items of every list above it)",
                     cost=cost,
                     limit=self.limits.max_cost,
                 )

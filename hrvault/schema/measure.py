@@ -35,7 +35,7 @@ from graphql import (
     get_named_type,
 )
 
-PAGE_SIZE_ARGUMENT = "first"
+from hrvault.schema.bounds import PAGE_SIZE_ARGUMENT, Bounds, ListBound
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,13 @@ class ShapeMeter:
 
 
 class CostMeter:
-    """The cost of one operation: one per field asked for, with everything under a field
-    that takes a page size multiplied by the size requested.
+    """The cost of one operation: one per field asked for, with everything under a list
+    multiplied by the most items that list can hold (its declared bound, see ``bounds``).
 
-    The page size comes from the request (a literal or a variable), else from the
-    argument's default; it is capped at the largest page a list serves. Lists without
-    a page size are sized by the data, not by the request; depth and the execution
-    timeout bound them.
+    A paged field's bound is the page size asked for (a literal or a variable), else the
+    argument's default, capped at the largest page a list serves; a capped list's bound
+    is its cap; the items of a page were counted by their connection field. Fragments,
+    inline fragments and aliases count wherever they are used.
     """
 
     def __init__(
@@ -148,9 +148,11 @@ class CostMeter:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
         *,
+        bounds: Bounds,
         max_page_size: int,
     ) -> None:
         self._schema = schema
+        self._bounds = bounds
         self._fragments = fragments_of(document)
         self._variables = variables
         self._defaults = {
@@ -182,16 +184,25 @@ class CostMeter:
         if _is_introspection(name):
             return 0
         definition = None
+        bound = None
         if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
             definition = parent.fields.get(name)
+            bound = self._bounds.get((parent.name, name))
         if node.selection_set is None:
             return 1
         child = get_named_type(definition.type) if definition else None
         below = self._selections(node.selection_set, child)
-        multiplier = 1
-        if definition is not None and PAGE_SIZE_ARGUMENT in definition.args:
-            multiplier = self._page_size(node, definition.args[PAGE_SIZE_ARGUMENT].default_value)
-        return 1 + multiplier * below
+        return 1 + self._items(node, bound, definition) * below
+
+    def _items(self, node: FieldNode, bound: ListBound | None, definition: Any) -> int:
+        """How many times the selection under ``node`` runs at most."""
+        if bound is None or bound.counted_by_page:
+            return 1
+        if bound.most is not None:
+            return bound.most
+        argument = definition.args.get(PAGE_SIZE_ARGUMENT) if definition else None
+        default = argument.default_value if argument is not None else None
+        return self._page_size(node, default)
 
     def _page_size(self, node: FieldNode, default: Any) -> int:
         requested: Any = default

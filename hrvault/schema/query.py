@@ -18,8 +18,9 @@ from hrvault.resolvers import (
     support_access,
     validation,
 )
-from hrvault.schema import fields
+from hrvault.schema import caps, fields
 from hrvault.schema.audit_query import AuditQuery
+from hrvault.schema.bounds import cap_note, capped, paged
 from hrvault.schema.documents import DocumentQuery
 from hrvault.schema.inputs import EmployeeFilter
 from hrvault.schema.integrations import IntegrationQuery
@@ -44,7 +45,7 @@ from hrvault.schema.types.employee import (
 from hrvault.schema.types.org import Department, Office
 from hrvault.schema.types.support import SupportGrantView
 from hrvault.schema.types.viewer import Viewer
-from hrvault.vocabulary import Ability
+from hrvault.vocabulary import Ability, FieldGroup
 
 
 def _optional_id(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
@@ -76,7 +77,7 @@ class PeopleQuery:
             raise not_found("employee")
         return shown_employee(info, row)
 
-    @fields.query(access=PeopleData, description="Employees, a page at a time.")
+    @fields.query(access=PeopleData, description="Employees, a page at a time.", metadata=paged())
     async def employees(
         self,
         info: Info,
@@ -113,15 +114,15 @@ class PeopleQuery:
             ),
         )
 
-    @fields.query()
+    @fields.query(metadata=capped(caps.DEPARTMENTS), description=cap_note(caps.DEPARTMENTS))
     async def departments(self, info: Info) -> list[Department]:
         return [Department.from_row(row) for row in await org.list_departments(info.context)]
 
-    @fields.query()
+    @fields.query(metadata=capped(caps.OFFICES), description=cap_note(caps.OFFICES))
     async def offices(self, info: Info) -> list[Office]:
         return [Office.from_row(row) for row in await org.list_offices(info.context)]
 
-    @fields.query()
+    @fields.query(metadata=capped(caps.KINDS), description=cap_note(caps.KINDS))
     async def absence_types(self, info: Info) -> list[AbsenceType]:
         rows = await absences.list_absence_types(info.context)
         return [AbsenceType.from_row(row) for row in rows]
@@ -132,7 +133,7 @@ ADMIN_READ = requires(Ability.MANAGE_ROLES, Ability.MANAGE_USERS)
 
 @strawberry.type
 class AdminQuery:
-    @fields.query(access=ADMIN_READ)
+    @fields.query(access=ADMIN_READ, metadata=capped(caps.ROLES), description=cap_note(caps.ROLES))
     async def roles(self, info: Info) -> list[Role]:
         return [Role.from_definition(d) for d in await roles.list_roles(info.context)]
 
@@ -140,13 +141,14 @@ class AdminQuery:
     async def session_settings(self, info: Info) -> SessionSettings:
         return SessionSettings.of(await security_settings.session_settings(info.context))
 
-    @fields.query(access=ADMIN_READ)
+    @fields.query(access=ADMIN_READ, metadata=capped(caps.USERS), description=cap_note(caps.USERS))
     async def users(self, info: Info) -> list[UserAccount]:
         return [UserAccount.from_row(u, held) for u, held in await roles.list_users(info.context)]
 
     @fields.query(
         access=ADMIN_READ,
         description="For each field group: what the user may do for the employee, and why.",
+        metadata=capped(len(FieldGroup)),
     )
     async def access_explanation(
         self, info: Info, user_id: strawberry.ID, employee_id: strawberry.ID
@@ -154,7 +156,11 @@ class AdminQuery:
         explained = await access.explain_user_access(info.context, user_id, employee_id)
         return [FieldGroupAccess.from_access(a) for a in explained]
 
-    @fields.query(access=ADMIN_READ, description="Every user who may, and which grant says so.")
+    @fields.query(
+        access=ADMIN_READ,
+        description="Every user who may, and which grant says so. " + cap_note(caps.USERS),
+        metadata=capped(caps.USERS),
+    )
     async def who_can_access(
         self,
         info: Info,
@@ -168,6 +174,7 @@ class AdminQuery:
     @fields.query(
         access=requires(Ability.MANAGE_ROLES),
         description="View as role: what a holder of only this role, being `viewerId`, could do.",
+        metadata=capped(len(FieldGroup)),
     )
     async def role_access_preview(
         self,
@@ -181,7 +188,9 @@ class AdminQuery:
 
     @fields.query(
         access=requires(Ability.MANAGE_SUPPORT_ACCESS),
-        description="Support grants and requests, with everything staff did under each.",
+        description="Support grants and requests, newest first, with what staff did under "
+        "each. " + cap_note(caps.SUPPORT_GRANTS),
+        metadata=capped(caps.SUPPORT_GRANTS),
     )
     async def support_access(self, info: Info) -> list[SupportGrantView]:
         ctx = info.context

@@ -68,7 +68,7 @@ from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
 from hrvault.schema.cookies import session_cookie_name
-from hrvault.schema.errors import format_error
+from hrvault.schema.errors import format_error, one_per_cause
 from hrvault.schema.uploads import (
     parse_multipart_request,
     pending_upload,
@@ -371,7 +371,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             request_id = request.state.request_id
             production = self._settings.is_production
             response["errors"] = [
-                format_error(e, request_id, production=production) for e in result.errors
+                format_error(e, request_id, production=production)
+                for e in one_per_cause(result.errors)
             ]
         if result.extensions:
             response["extensions"] = result.extensions

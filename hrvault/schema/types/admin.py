@@ -13,6 +13,8 @@ from hrvault.permissions.policy import Decision
 from hrvault.resolvers.access import GroupAccess
 from hrvault.resolvers.roles import RoleDefinition
 from hrvault.resolvers.security_settings import SessionSettings as SessionSettingsValue
+from hrvault.schema import caps
+from hrvault.schema.bounds import cap_note, capped
 from hrvault.schema.types.base import (
     ADMINISTRATION,
     AbilityEnum,
@@ -23,6 +25,10 @@ from hrvault.schema.types.base import (
     resolver,
 )
 from hrvault.schema.types.employee import Employee, visible_employee
+from hrvault.vocabulary import Ability, Action
+
+caps.ROLES_OF_USER = 10
+"""Roles of one user shown at most."""
 
 
 @strawberry.type(description="Permission to take an action on a field group for a scope.")
@@ -85,8 +91,13 @@ class Role:
         metadata=ADMINISTRATION, description="Built-in roles can be copied, not changed."
     )
     version: int = strawberry.field(metadata=ADMINISTRATION)
-    grants: list[Grant] = strawberry.field(metadata=ADMINISTRATION)
-    abilities: list[AbilityEnum] = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
+    grants: list[Grant] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.GRANTS_OF_ROLE)},
+        description=cap_note(caps.GRANTS_OF_ROLE),
+    )
+    abilities: list[AbilityEnum] = strawberry.field(  # type: ignore[valid-type]
+        metadata={**ADMINISTRATION, **capped(len(Ability))}
+    )
     holders: int = strawberry.field(metadata=ADMINISTRATION, description="Users holding it.")
     requires_totp: bool = strawberry.field(
         metadata=ADMINISTRATION,
@@ -115,7 +126,10 @@ class UserAccount:
     id: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
     email: str = strawberry.field(metadata=ADMINISTRATION)
     is_active: bool = strawberry.field(metadata=ADMINISTRATION)
-    roles: list[RoleRef] = strawberry.field(metadata=ADMINISTRATION)
+    roles: list[RoleRef] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.ROLES_OF_USER)},
+        description=cap_note(caps.ROLES_OF_USER),
+    )
 
     @classmethod
     def from_row(cls, row: UserRow, roles: list[RoleRow]) -> Self:
@@ -159,13 +173,18 @@ def _sources(decision: Decision) -> list[GrantSource]:
 @strawberry.type(description="An allowed action and every grant that allows it.")
 class ActionAccess:
     action: ActionEnum = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
-    granted_by: list[GrantSource] = strawberry.field(metadata=ADMINISTRATION)
+    granted_by: list[GrantSource] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.GRANT_SOURCES)},
+        description=cap_note(caps.GRANT_SOURCES),
+    )
 
 
 @strawberry.type(description="What may be done with one field group of one person.")
 class FieldGroupAccess:
     field_group: FieldGroupEnum = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
-    actions: list[ActionAccess] = strawberry.field(metadata=ADMINISTRATION)
+    actions: list[ActionAccess] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(len(Action))}
+    )
 
     @classmethod
     def from_access(cls, access: GroupAccess) -> Self:
@@ -179,7 +198,10 @@ class FieldGroupAccess:
 class AccessHolder:
     user_id: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
     email: str = strawberry.field(metadata=ADMINISTRATION)
-    granted_by: list[GrantSource] = strawberry.field(metadata=ADMINISTRATION)
+    granted_by: list[GrantSource] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.GRANT_SOURCES)},
+        description=cap_note(caps.GRANT_SOURCES),
+    )
 
     @classmethod
     def from_decision(cls, user: UserRow, decision: Decision) -> Self:

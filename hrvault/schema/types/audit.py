@@ -10,6 +10,8 @@ from strawberry.scalars import JSON
 
 from hrvault.audit.verify import IntegrityReport
 from hrvault.resolvers.audit import ShownRecord
+from hrvault.schema import caps
+from hrvault.schema.bounds import cap_note, capped, page_items
 from hrvault.schema.types.base import ADMINISTRATION
 from hrvault.schema.types.employee import PageInfo
 
@@ -51,7 +53,9 @@ class AuditRecord:
     subject_id: strawberry.ID | None = strawberry.field(
         metadata=ADMINISTRATION, description="The person the record is about."
     )
-    changes: list[AuditChange] = strawberry.field(metadata=ADMINISTRATION)
+    changes: list[AuditChange] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.CHANGES)}, description=cap_note(caps.CHANGES)
+    )
     hash: str = strawberry.field(metadata=ADMINISTRATION, description="SHA-256, hex.")
     prev_hash: str = strawberry.field(metadata=ADMINISTRATION)
 
@@ -100,7 +104,7 @@ class AuditRecordEdge:
 
 @strawberry.type(description="A page of audit records, newest first.")
 class AuditRecordConnection:
-    edges: list[AuditRecordEdge]
+    edges: list[AuditRecordEdge] = strawberry.field(metadata=page_items())
     page_info: PageInfo
 
 

@@ -7,8 +7,18 @@ from typing import Self
 import strawberry
 
 from hrvault.models import Employee as EmployeeRow
+from hrvault.resolvers.personal_data import MAX_BANK_ACCOUNTS, MAX_EMERGENCY_CONTACTS
+from hrvault.schema.bounds import cap_note, capped, page_items, paged
 from hrvault.schema.types.absence import Absence
-from hrvault.schema.types.base import BASIC, EmployeeStatusEnum, Info, person_field
+from hrvault.schema.types.base import (
+    BASIC,
+    FIRST_ITEMS,
+    FIRST_ITEMS_NOTE,
+    EmployeeStatusEnum,
+    Info,
+    first_items,
+    person_field,
+)
 from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
 from hrvault.schema.types.org import Department, Office
 from hrvault.schema.types.pay import AdditionalCompensation, Compensation
@@ -84,29 +94,50 @@ class Employee:
             return None
         return visible_employee(info, await info.context.loaders.employee.load(manager_id))
 
-    @person_field(FieldGroup.JOB, description="People whose primary manager this is today.")
-    async def direct_reports(self, info: Info) -> list[Employee] | None:
-        return visible_employees(info, await info.context.loaders.direct_reports.load(self.row.id))
+    @person_field(
+        FieldGroup.JOB,
+        description="People whose primary manager this is today, by name." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def direct_reports(self, info: Info, first: int = FIRST_ITEMS) -> list[Employee] | None:
+        rows = await info.context.loaders.direct_reports.load(self.row.id)
+        return visible_employees(info, list(first_items(info, rows, first)))
 
-    @person_field(FieldGroup.JOB, description="All job assignments, newest first.")
-    async def job_history(self, info: Info) -> list[JobAssignment] | None:
+    @person_field(
+        FieldGroup.JOB,
+        description="Job assignments, newest first." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def job_history(self, info: Info, first: int = FIRST_ITEMS) -> list[JobAssignment] | None:
         rows = await info.context.loaders.job_history.load(self.row.id)
-        return [JobAssignment.from_row(row) for row in rows]
+        return [JobAssignment.from_row(row) for row in first_items(info, rows, first)]
 
-    @person_field(FieldGroup.JOB, description="All primary reporting lines, newest first.")
-    async def reporting_lines(self, info: Info) -> list[ReportingLine] | None:
+    @person_field(
+        FieldGroup.JOB,
+        description="Primary reporting lines, newest first." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def reporting_lines(
+        self, info: Info, first: int = FIRST_ITEMS
+    ) -> list[ReportingLine] | None:
         rows = await info.context.loaders.reporting_history.load(self.row.id)
-        return [ReportingLine.from_row(row) for row in rows]
+        return [ReportingLine.from_row(row) for row in first_items(info, rows, first)]
 
-    @person_field(FieldGroup.EMPLOYMENT, description="Employment contracts, newest first.")
-    async def employments(self, info: Info) -> list[Employment] | None:
+    @person_field(
+        FieldGroup.EMPLOYMENT,
+        description="Employment contracts, newest first." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def employments(self, info: Info, first: int = FIRST_ITEMS) -> list[Employment] | None:
         rows = await info.context.loaders.employments.load(self.row.id)
-        return [Employment.from_row(row) for row in rows]
+        return [Employment.from_row(row) for row in first_items(info, rows, first)]
 
-    @person_field(FieldGroup.ABSENCE, description="Absences, newest first.")
-    async def absences(self, info: Info) -> list[Absence] | None:
+    @person_field(
+        FieldGroup.ABSENCE, description="Absences, newest first." + FIRST_ITEMS_NOTE, bound=paged()
+    )
+    async def absences(self, info: Info, first: int = FIRST_ITEMS) -> list[Absence] | None:
         rows = await info.context.loaders.absences.load(self.row.id)
-        return [Absence.from_row(row) for row in rows]
+        return [Absence.from_row(row) for row in first_items(info, rows, first)]
 
     # Sensitive details: the guard has allowed the group for this person; their rows come
     # with their key (batched over the list), and each selected value is opened on its own.
@@ -121,12 +152,20 @@ class Employee:
         row = await info.context.sealed.rows.identity.load(self.row.id)
         return None if row is None else IdentityDetails.from_row(row)
 
-    @person_field(FieldGroup.BANK, description="The primary account first.")
+    @person_field(
+        FieldGroup.BANK,
+        description="The primary account first. " + cap_note(MAX_BANK_ACCOUNTS),
+        bound=capped(MAX_BANK_ACCOUNTS),
+    )
     async def bank_accounts(self, info: Info) -> list[BankAccount] | None:
         rows = await info.context.sealed.rows.bank_accounts.load(self.row.id)
         return [BankAccount.from_row(row) for row in rows]
 
-    @person_field(FieldGroup.EMERGENCY, description="In the order to call them.")
+    @person_field(
+        FieldGroup.EMERGENCY,
+        description="In the order to call them. " + cap_note(MAX_EMERGENCY_CONTACTS),
+        bound=capped(MAX_EMERGENCY_CONTACTS),
+    )
     async def emergency_contacts(self, info: Info) -> list[EmergencyContact] | None:
         rows = await info.context.sealed.rows.emergency_contacts.load(self.row.id)
         return [EmergencyContact.from_row(row) for row in rows]
@@ -138,15 +177,27 @@ class Employee:
         current = next((row for row in rows if row.effective_from <= today), None)
         return None if current is None else Compensation.from_row(current)
 
-    @person_field(FieldGroup.SALARY, description="All base pay records, newest first.")
-    async def compensation_history(self, info: Info) -> list[Compensation] | None:
+    @person_field(
+        FieldGroup.SALARY,
+        description="Base pay records, newest first." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def compensation_history(
+        self, info: Info, first: int = FIRST_ITEMS
+    ) -> list[Compensation] | None:
         rows = await info.context.sealed.rows.compensations.load(self.row.id)
-        return [Compensation.from_row(row) for row in rows]
+        return [Compensation.from_row(row) for row in first_items(info, rows, first)]
 
-    @person_field(FieldGroup.SALARY, description="Bonuses and allowances, newest first.")
-    async def additional_compensation(self, info: Info) -> list[AdditionalCompensation] | None:
+    @person_field(
+        FieldGroup.SALARY,
+        description="Bonuses and allowances, newest first." + FIRST_ITEMS_NOTE,
+        bound=paged(),
+    )
+    async def additional_compensation(
+        self, info: Info, first: int = FIRST_ITEMS
+    ) -> list[AdditionalCompensation] | None:
         rows = await info.context.sealed.rows.additional_compensations.load(self.row.id)
-        return [AdditionalCompensation.from_row(row) for row in rows]
+        return [AdditionalCompensation.from_row(row) for row in first_items(info, rows, first)]
 
 
 def shown_employee(info: Info, row: EmployeeRow) -> Employee:
@@ -186,11 +237,12 @@ class EmployeeEdge:
     node: Employee
 
 
+def _nodes(root: EmployeeConnection) -> list[Employee]:
+    return [edge.node for edge in root.edges]
+
+
 @strawberry.type(description="A page of employees, ordered by last name, first name.")
 class EmployeeConnection:
-    edges: list[EmployeeEdge]
+    edges: list[EmployeeEdge] = strawberry.field(metadata=page_items())
     page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[Employee]:
-        return [edge.node for edge in self.edges]
+    nodes: list[Employee] = strawberry.field(resolver=_nodes, metadata=page_items())

@@ -13,7 +13,14 @@ from hrvault.models import IntegrationAccess, TransferBasis
 from hrvault.models import PartnerToken as TokenRow
 from hrvault.resolvers import integrations, partner_tokens
 from hrvault.resolvers.integrations import SubProcessor as SubProcessorValue
-from hrvault.schema.types.base import ADMINISTRATION, FieldGroupEnum, Info, resolver
+from hrvault.schema import caps
+from hrvault.schema.bounds import cap_note, capped
+from hrvault.schema.types.base import (
+    ADMINISTRATION,
+    FieldGroupEnum,
+    Info,
+    resolver,
+)
 from hrvault.vocabulary import FieldGroup
 
 IntegrationAccessEnum = strawberry.enum(IntegrationAccess, name="IntegrationAccess")
@@ -69,12 +76,18 @@ class Integration:
     id: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
     partner_name: str = strawberry.field(metadata=ADMINISTRATION)
     purpose: str = strawberry.field(metadata=ADMINISTRATION)
-    categories: list[FieldGroupEnum] = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
+    categories: list[FieldGroupEnum] = strawberry.field(  # type: ignore[valid-type]
+        metadata={**ADMINISTRATION, **capped(len(FieldGroup))}
+    )
     access: IntegrationAccessEnum = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
     processing_country: str = strawberry.field(metadata=ADMINISTRATION)
     transfer_basis: TransferBasisEnum | None = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
-    employee_ids: list[strawberry.ID] | None = strawberry.field(metadata=ADMINISTRATION)
-    department_ids: list[strawberry.ID] | None = strawberry.field(metadata=ADMINISTRATION)
+    employee_ids: list[strawberry.ID] | None = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.SCOPE_IDS)}, description=cap_note(caps.SCOPE_IDS)
+    )
+    department_ids: list[strawberry.ID] | None = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.SCOPE_IDS)}, description=cap_note(caps.SCOPE_IDS)
+    )
     consented_by: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
     consented_by_name: str = strawberry.field(metadata=ADMINISTRATION)
     consented_at: datetime = strawberry.field(metadata=ADMINISTRATION)
@@ -109,7 +122,11 @@ class Integration:
             version=row.version,
         )
 
-    @resolver(ADMINISTRATION, description="Its tokens, newest first (revoked ones included).")
+    @resolver(
+        {**ADMINISTRATION, **capped(caps.PARTNER_TOKENS)},
+        description="Its tokens, newest first (revoked ones included). "
+        + cap_note(caps.PARTNER_TOKENS),
+    )
     async def tokens(self, info: Info) -> list[PartnerToken]:
         rows = await partner_tokens.list_tokens(info.context, self.row.id)
         return [PartnerToken.from_row(r) for r in rows]
@@ -120,7 +137,9 @@ class DataTransfer:
     integration_id: strawberry.ID = strawberry.field(metadata=ADMINISTRATION)
     partner_name: str = strawberry.field(metadata=ADMINISTRATION)
     purpose: str = strawberry.field(metadata=ADMINISTRATION)
-    categories: list[FieldGroupEnum] = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
+    categories: list[FieldGroupEnum] = strawberry.field(  # type: ignore[valid-type]
+        metadata={**ADMINISTRATION, **capped(len(FieldGroup))}
+    )
     access: IntegrationAccessEnum = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
     processing_country: str = strawberry.field(metadata=ADMINISTRATION)
     inside_eea: bool = strawberry.field(metadata=ADMINISTRATION)

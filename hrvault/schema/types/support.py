@@ -7,10 +7,13 @@ from datetime import datetime
 import strawberry
 
 from hrvault.auth.support import GrantState, state_of
-from hrvault.auth.totp import Enrollment
+from hrvault.auth.totp import RECOVERY_CODE_COUNT, Enrollment
 from hrvault.models import AuditRecord, SupportGrant
 from hrvault.resolvers.second_factor import Renewed
+from hrvault.schema import caps
+from hrvault.schema.bounds import cap_note, capped
 from hrvault.schema.types.base import ADMINISTRATION, FieldGroupEnum
+from hrvault.vocabulary import FieldGroup
 
 GrantStateEnum = strawberry.enum(GrantState, name="SupportGrantState")
 
@@ -31,7 +34,9 @@ class TotpEnrollment:
 class SessionRenewal:
     token: str
     recovery_codes: list[str] = strawberry.field(
-        description="After enrolment only: 10 single-use codes, shown this once."
+        metadata=capped(RECOVERY_CODE_COUNT),
+        description=f"After enrolment only: {RECOVERY_CODE_COUNT} single-use codes, shown this "
+        "once.",
     )
 
     @classmethod
@@ -71,16 +76,24 @@ class SupportGrantView:
     state: GrantStateEnum = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
     reason: str = strawberry.field(metadata=ADMINISTRATION)
     ticket: str | None = strawberry.field(metadata=ADMINISTRATION)
-    field_groups: list[FieldGroupEnum] = strawberry.field(metadata=ADMINISTRATION)  # type: ignore[valid-type]
+    field_groups: list[FieldGroupEnum] = strawberry.field(  # type: ignore[valid-type]
+        metadata={**ADMINISTRATION, **capped(len(FieldGroup))}
+    )
     writable: bool = strawberry.field(metadata=ADMINISTRATION)
     staff_id: strawberry.ID | None = strawberry.field(metadata=ADMINISTRATION)
-    employee_ids: list[strawberry.ID] | None = strawberry.field(metadata=ADMINISTRATION)
+    employee_ids: list[strawberry.ID] | None = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.SCOPE_IDS)}, description=cap_note(caps.SCOPE_IDS)
+    )
     requested_by_staff: bool = strawberry.field(metadata=ADMINISTRATION)
     requested_at: datetime = strawberry.field(metadata=ADMINISTRATION)
     starts_at: datetime | None = strawberry.field(metadata=ADMINISTRATION)
     expires_at: datetime | None = strawberry.field(metadata=ADMINISTRATION)
     revoked_at: datetime | None = strawberry.field(metadata=ADMINISTRATION)
-    actions: list[SupportAction] = strawberry.field(metadata=ADMINISTRATION)
+    actions: list[SupportAction] = strawberry.field(
+        metadata={**ADMINISTRATION, **capped(caps.STAFF_ACTIONS)},
+        description="What staff did under it, oldest first; `auditLog` has every record. "
+        + cap_note(caps.STAFF_ACTIONS),
+    )
 
     @classmethod
     def from_row(

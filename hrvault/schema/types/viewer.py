@@ -7,9 +7,12 @@ from datetime import datetime
 import strawberry
 
 from hrvault.auth.principal import SessionStage
+from hrvault.schema import caps
+from hrvault.schema.bounds import capped
 from hrvault.schema.types.admin import RoleRef
 from hrvault.schema.types.base import AbilityEnum
 from hrvault.schema.types.employee import Employee
+from hrvault.vocabulary import Ability
 
 
 @strawberry.type(description="The caller of this request.")
@@ -17,8 +20,8 @@ class Viewer:
     user_id: strawberry.ID
     display_name: str
     employee: Employee | None = strawberry.field(description="The caller's own employee record.")
-    roles: list[RoleRef]
-    abilities: list[AbilityEnum]  # type: ignore[valid-type]
+    roles: list[RoleRef] = strawberry.field(metadata=capped(caps.ROLES_OF_USER))
+    abilities: list[AbilityEnum] = strawberry.field(metadata=capped(len(Ability)))  # type: ignore[valid-type]
 
 
 LoginStageEnum = strawberry.enum(SessionStage, name="LoginStage")
