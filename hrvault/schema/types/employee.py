@@ -7,6 +7,7 @@ from typing import Self
 import strawberry
 
 from hrvault.models import Employee as EmployeeRow
+from hrvault.resolvers import employees
 from hrvault.schema.types.absence import Absence
 from hrvault.schema.types.base import BASIC, EmployeeStatusEnum, Info, person_field
 from hrvault.schema.types.history import Employment, JobAssignment, ReportingLine
@@ -87,6 +88,20 @@ class Employee:
     @person_field(FieldGroup.JOB, description="People whose primary manager this is today.")
     async def direct_reports(self, info: Info) -> list[Employee] | None:
         return visible_employees(info, await info.context.loaders.direct_reports.load(self.row.id))
+
+    @person_field(
+        FieldGroup.JOB,
+        description="Everyone below this person today, a page at a time (ordered like "
+        "`employees`); `depth` 1 is their direct reports, 2 adds the reports of those, and "
+        "so on (default: all levels). Lists only people whose directory and job data the "
+        "caller may see.",
+    )
+    async def reports(
+        self, info: Info, first: int = 50, after: str | None = None, depth: int | None = None
+    ) -> EmployeeConnection | None:
+        where = employees.EmployeeFilter(under=self.row.id, depth=depth)
+        page = await employees.list_employees(info.context, first=first, after=after, where=where)
+        return employee_connection(info, page)
 
     @person_field(FieldGroup.JOB, description="All job assignments, newest first.")
     async def job_history(self, info: Info) -> list[JobAssignment] | None:
@@ -194,3 +209,17 @@ class EmployeeConnection:
     @strawberry.field
     def nodes(self) -> list[Employee]:
         return [edge.node for edge in self.edges]
+
+
+def employee_connection(info: Info, page: employees.EmployeePage) -> EmployeeConnection:
+    edges = [
+        EmployeeEdge(cursor=employees.cursor_for(row), node=shown_employee(info, row))
+        for row in page.employees
+    ]
+    return EmployeeConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
