@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hrvault.db import bind_tenant, session_factory
 from hrvault.models import EmployeeCurrent
+from hrvault.placement_sweep import refresh_all_tenants
 from hrvault.resolvers.batches import MAX_BATCH
 from hrvault.resolvers.loaders import Loaders
 from hrvault.resolvers.reader import Reader
@@ -262,3 +263,19 @@ async def test_search_uses_name_words_whole_emails_and_numbers_within_the_caller
     managed = await tenants.create(employees=5, roles=("manager",))
     reports = {str(person) for person in managed.employees[1:]}
     assert await search("last0000", managed.token) == reports  # only whom they may see
+
+
+async def test_the_sweep_makes_a_scheduled_line_current_without_any_request(
+    api: Api, tenants: TenantFactory, app_engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    owner = await tenants.create(employees=3)
+    top, lead, person = owner.employees
+    day = api.clock.now().date() + timedelta(days=3)
+    values = {"e": str(person), "m": str(lead), "d": str(day)}
+    await api.data(LINE, values, token=owner.token)
+    assert (await placements(app_engine, owner))[person].manager_id == top
+
+    assert await refresh_all_tenants(owner_engine, day) >= 1
+    placed = (await placements(app_engine, owner))[person]
+    assert placed.manager_id == lead
+    assert placed.managers == [top, lead]
