@@ -58,3 +58,10 @@ def test_documents_bench_round_trips_and_reports_throughput() -> None:
     assert figures["upload MiB/s"] > 0
     assert figures["download MiB/s"] > 0
     assert figures["peak traced MiB during upload"] > 0
+
+
+def test_large_tenant_bench_answers_every_request_of_a_small_company() -> None:
+    figures = run_bench("large_tenant.py", "--sizes", "300", "--repeat", "1")
+    rows = figures[0]["rows"]
+    assert figures[0]["people"] == 300
+    assert all(row["error"] is None for row in rows.values()), rows
