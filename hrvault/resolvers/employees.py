@@ -106,7 +106,7 @@ def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
     if where.status is not None:
         statement = statement.where(Employee.status == where.status)
     if where.search:
-        statement = statement.where(search.matches(where.search))
+        statement = statement.where(search.among_matches(ctx.tenant_id, where.search))
     return statement
 
 

@@ -16,9 +16,10 @@ parts of e-mails or numbers do not match.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, literal_column, or_
+from sqlalchemy import ColumnElement, false, func, literal_column, or_, select
 
 from hrvault.models import Employee
 from hrvault.models.employee import NAME_VECTOR
@@ -49,3 +50,16 @@ def matches(term: str) -> ColumnElement[bool]:
         vector: ColumnElement[Any] = literal_column(NAME_VECTOR)
         paths.append(vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), query)))
     return or_(*paths)
+
+
+def among_matches(tenant_id: uuid.UUID, term: str) -> ColumnElement[bool]:
+    """``employees.id`` among the tenant's matches, found first through the indexes (a
+    materialised CTE), so that no plan computes the name words of every person in
+    name order looking for a match that may not exist."""
+    matched = (
+        select(Employee.id)
+        .where(Employee.tenant_id == tenant_id, matches(term))
+        .cte("search_matches")
+        .prefix_with("MATERIALIZED")
+    )
+    return Employee.id.in_(select(matched.c.id))
