@@ -37,6 +37,8 @@ class BenchDatabase:
     settings: Settings
     engine: AsyncEngine
     keyring: TenantKeyring
+    owner: AsyncEngine
+    """The database owner's engine, for seeding in bulk (COPY)."""
 
 
 @contextlib.asynccontextmanager
@@ -47,14 +49,16 @@ async def embedded_database(prefix: str) -> AsyncIterator[BenchDatabase]:
         owner_url = await asyncio.to_thread(start_embedded_postgres, data_dir)
         await asyncio.to_thread(migrate, owner_url)
         engine = create_engine(owner_url.set(username=APP_ROLE), pool_size=2)
+        owner = create_engine(owner_url, pool_size=1)
         settings = Settings(data_dir=data_dir)
         keyring = TenantKeyring.from_settings(
             settings, create_key_file(settings.master_key_path), session_factory(engine)
         )
         try:
-            yield BenchDatabase(settings, engine, keyring)
+            yield BenchDatabase(settings, engine, keyring, owner)
         finally:
             await engine.dispose()
+            await owner.dispose()
     finally:
         release_embedded_postgres(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -46,6 +46,7 @@ from hrvault.http.request_id import RequestIdMiddleware
 from hrvault.http.security_headers import SecurityHeadersMiddleware
 from hrvault.models.tenant import MAX_DOCUMENT_BYTES_LIMIT
 from hrvault.partner_sweep import sweep_periodically
+from hrvault.placement_sweep import refresh_periodically
 from hrvault.schema.build import build_schema
 from hrvault.schema.uploads import MULTIPART_ALLOWANCE
 from hrvault.schema.view import HrvaultGraphQL
@@ -123,6 +124,12 @@ def create_app(
             duties.append(
                 asyncio.create_task(
                     sweep_periodically(owner_engine, clock, settings.partner_sweep_interval)
+                )
+            )
+        if owner_engine is not None and settings.placement_sweep_interval > 0:
+            duties.append(
+                asyncio.create_task(
+                    refresh_periodically(owner_engine, clock, settings.placement_sweep_interval)
                 )
             )
         if owner_engine is not None and settings.audit_checkpoint_interval > 0:

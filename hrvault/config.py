@@ -128,6 +128,9 @@ class Settings:
     """Requests per minute one partner token may make (per serving process)."""
     partner_sweep_interval: int = 3600
     """Seconds between sweeps that revoke idle partner tokens (0: only on use)."""
+    placement_sweep_interval: int = 3600
+    """Seconds between sweeps that make scheduled job and reporting changes current
+    (0: only when a request of the tenant first needs them)."""
     totp_seed_key_file: Path | None = None
     """Platform secret sealing staff TOTP seeds (and users' seeds enrolled before they moved
     under the tenant key); default ``<data dir>/totp-seed-key``."""
@@ -383,6 +386,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env,
             "HRVAULT_PARTNER_SWEEP_INTERVAL",
             defaults.partner_sweep_interval,
+            low=0,
+            high=86400,
+        ),
+        placement_sweep_interval=_int(
+            env,
+            "HRVAULT_PLACEMENT_SWEEP_INTERVAL",
+            defaults.placement_sweep_interval,
             low=0,
             high=86400,
         ),

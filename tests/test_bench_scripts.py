@@ -78,3 +78,10 @@ def test_expensive_neighbour_bench_runs_what_the_limits_allow_beside_me() -> Non
         assert figures[name]["accepted"]
         assert figures[name]["error_codes"] == []
         assert figures[name]["me_beside"]["count"] >= 1
+
+
+def test_large_tenant_bench_answers_every_request_of_a_small_company() -> None:
+    figures = run_bench("large_tenant.py", "--sizes", "300", "--repeat", "1")
+    rows = figures[0]["rows"]
+    assert figures[0]["people"] == 300
+    assert all(row["error"] is None for row in rows.values()), rows

@@ -3,6 +3,7 @@
 from hrvault.models.absence import Absence, AbsenceType
 from hrvault.models.audit import AuditCheckpoint, AuditHead, AuditRecord
 from hrvault.models.base import Base
+from hrvault.models.current import EmployeeCurrent
 from hrvault.models.document import Document, DocumentCategory, DocumentLink
 from hrvault.models.employee import Employee, Employment, JobAssignment, ReportingLine
 from hrvault.models.enums import AbsenceStatus, EmployeeStatus, EmploymentType
@@ -49,6 +50,7 @@ __all__ = [
     "DocumentLink",
     "EmergencyContact",
     "Employee",
+    "EmployeeCurrent",
     "EmployeeStatus",
     "Employment",
     "EmploymentType",

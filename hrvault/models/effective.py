@@ -5,29 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BindParameter, Select, select
+from sqlalchemy import BindParameter, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Subquery
 
-from hrvault.models import JobAssignment, ReportingLine
+from hrvault.models import ReportingLine
 
 # A value, or a parameter bound when the statement runs (for statements built once).
 TenantId = uuid.UUID | BindParameter[uuid.UUID]
 Day = date | BindParameter[date]
-
-
-def current_jobs(tenant_id: TenantId, today: Day) -> Select[JobAssignment]:
-    """The latest job assignment effective today, per employee."""
-    return (
-        select(JobAssignment)
-        .where(JobAssignment.tenant_id == tenant_id, JobAssignment.effective_from <= today)
-        .order_by(JobAssignment.employee_id, JobAssignment.effective_from.desc())
-        .ext(distinct_on(JobAssignment.employee_id))
-    )
-
-
-def current_jobs_subquery(tenant_id: TenantId, today: Day) -> Subquery:
-    return current_jobs(tenant_id, today).subquery("current_job")
 
 
 def current_managers_subquery(tenant_id: TenantId, today: Day) -> Subquery:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,11 +19,22 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hrvault.models.base import Base, TenantOwned, Tracked
 from hrvault.models.enums import EmployeeStatus, EmploymentType, checked_enum
 from hrvault.vocabulary import FieldGroup
+
+if TYPE_CHECKING:
+    from hrvault.models.current import EmployeeCurrent
+
+
+NAME_VECTOR = (
+    "to_tsvector('simple'::regconfig, employees.first_name::text || ' ' || "
+    "employees.last_name::text || ' ' || coalesce(employees.preferred_name::text, ''))"
+)
+"""The words of a person's names, for search: the expression ``ix_employees_name_words``
+indexes, written the same way wherever it is used so that the index serves it."""
 
 
 def _employee_fk(column: str) -> ForeignKeyConstraint:
@@ -46,6 +58,15 @@ class Employee(TenantOwned, Tracked, Base):
     work_email: Mapped[str | None] = mapped_column(String(254))
     work_phone: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[EmployeeStatus] = mapped_column(checked_enum(EmployeeStatus))
+    placement: Mapped[EmployeeCurrent | None] = relationship(
+        primaryjoin="and_(Employee.tenant_id == foreign(EmployeeCurrent.tenant_id), "
+        "Employee.id == foreign(EmployeeCurrent.employee_id))",
+        lazy="joined",
+        viewonly=True,
+        uselist=False,
+    )
+    """Where the person stands today; loaded with them, so deciding what a viewer may
+    see of them (a report? in the department?) needs no further statement."""
 
     @property
     def display_name(self) -> str:

@@ -15,8 +15,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hrvault.models import Department, Integration, IntegrationAccess
-from hrvault.models.effective import current_jobs_subquery
+from hrvault.models import Department, EmployeeCurrent, Integration, IntegrationAccess
+from hrvault.models.current import refresh_current_state
 from hrvault.permissions.delegation import Powers
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import GrantSource, Policy
@@ -48,7 +48,7 @@ def consent_powers(categories: Iterable[FieldGroup], access: IntegrationAccess) 
 
 
 async def _members_of(
-    db: AsyncSession, tenant_id: uuid.UUID, departments: list[uuid.UUID], today: date
+    db: AsyncSession, tenant_id: uuid.UUID, departments: list[uuid.UUID]
 ) -> frozenset[uuid.UUID]:
     """People whose current job is in one of the departments or below them."""
     if not departments:
@@ -63,19 +63,22 @@ async def _members_of(
         .join(subtree, Department.parent_id == subtree.c.id)
         .where(Department.tenant_id == tenant_id)
     )
-    jobs = current_jobs_subquery(tenant_id, today)
     members = await db.scalars(
-        select(jobs.c.employee_id).join(subtree, jobs.c.department_id == subtree.c.id)
+        select(EmployeeCurrent.employee_id).where(
+            EmployeeCurrent.tenant_id == tenant_id,
+            EmployeeCurrent.department_id.in_(select(subtree.c.id)),
+        )
     )
     return frozenset(members)
 
 
 async def load_partner_policy(db: AsyncSession, integration: Integration, today: date) -> Policy:
+    await refresh_current_state(db, integration.tenant_id, today)
     categories = [FieldGroup(c) for c in integration.categories]
     access = IntegrationAccess(integration.access)
     if integration.is_restricted:
         people = frozenset(integration.employee_ids or ()) | await _members_of(
-            db, integration.tenant_id, list(integration.department_ids or ()), today
+            db, integration.tenant_id, list(integration.department_ids or ())
         )
         relations = Relations(viewer=None, department=people)
         scope = Scope.DEPARTMENT

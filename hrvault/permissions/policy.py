@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -90,7 +90,7 @@ class Policy:
         return any(a in self.ability_roles for a in abilities)
 
     def decide(self, subject: Subject, group: FieldGroup, action: Action) -> Decision:
-        reaching = self.relations.scopes_reaching(subject.id)
+        reaching = self.relations.scopes_reaching(subject)
         former = _is_former(subject)
         granted = tuple(
             source
@@ -105,7 +105,7 @@ class Policy:
         return Decision(False, f"no grant of {action.value} on {group.value} reaches {who}")
 
     def allows(self, subject: Subject, group: FieldGroup, action: Action) -> bool:
-        reach = Reach(self.relations.scopes_reaching(subject.id), _is_former(subject))
+        reach = Reach(self.relations.scopes_reaching(subject), _is_former(subject))
         return self._allows(reach, group, action)
 
     def _allows(self, reach: Reach, group: FieldGroup, action: Action) -> bool:
@@ -123,7 +123,7 @@ class Policy:
         """
         visible = self._visible.get(subject.id)
         if visible is None:
-            reach = Reach(self.relations.scopes_reaching(subject.id), _is_former(subject))
+            reach = Reach(self.relations.scopes_reaching(subject), _is_former(subject))
             visible = self._visible_by_reach.get(reach)
             if visible is None:
                 visible = frozenset(g for g in PERSON_GROUPS if self._allows(reach, g, Action.SEE))
@@ -152,16 +152,6 @@ class Policy:
         return or_(*clauses) if clauses else false()
 
     def _scope_clause(self, scope: Scope) -> ColumnElement[bool] | None:
-        relations = self.relations
-        people: Sequence[uuid.UUID]
         if scope is Scope.ALL:
             return true()
-        if scope is Scope.SELF:
-            people = [relations.viewer] if relations.viewer else []
-        elif scope is Scope.DIRECT_REPORTS:
-            people = sorted(relations.direct_reports)
-        elif scope is Scope.ALL_REPORTS:
-            people = sorted(relations.all_reports)
-        else:
-            people = sorted(relations.department)
-        return Employee.id.in_(people) if people else None
+        return self.relations.scope_clause(scope)

@@ -1,7 +1,12 @@
-"""Who the viewer is to other people: reports (direct and all) and department members.
+"""Who the viewer is to other people: their reports (direct and all) and department.
 
-Each set is one statement over the effective-dated reporting lines and job assignments,
-resolved once per request and only for the scopes the viewer's grants use.
+A viewer who is an employee reaches people through where each person stands today
+(``employee_current``): the subject's own row says who their manager is, who is above
+them and which department they are in, so deciding about one person reads that row and
+never the viewer's whole team. The same reach is a SQL condition the database evaluates
+for lists (``scope_clause``), never a list of ids. Support grants, partner consents and
+the audience of one subject name their people instead (``direct_reports``,
+``all_reports``, ``department``).
 """
 
 from __future__ import annotations
@@ -9,25 +14,43 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hrvault.models import Department
-from hrvault.models.effective import current_jobs_subquery, current_managers_subquery
+from hrvault.models import Department, Employee, EmployeeCurrent
+from hrvault.models.current import refresh_current_state
 from hrvault.vocabulary import Scope
+
+
+def placement_of(subject: Any) -> EmployeeCurrent | None:
+    """The subject's current placement if it was loaded with them (``Employee.placement``
+    is loaded eagerly); never a lazy load, which would be I/O in a synchronous check."""
+    loaded = getattr(subject, "__dict__", {}).get("placement")
+    return loaded if isinstance(loaded, EmployeeCurrent) else None
 
 
 @dataclass(frozen=True)
 class Relations:
-    """The viewer's employee id and the people each person-relative scope reaches."""
+    """The viewer and how each person-relative scope reaches people."""
 
     viewer: uuid.UUID | None
     direct_reports: frozenset[uuid.UUID] = field(default_factory=frozenset)
     all_reports: frozenset[uuid.UUID] = field(default_factory=frozenset)
     department: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    """People named for each scope (grants and consents that list people)."""
+    tenant_id: uuid.UUID | None = None
+    """Set for an employee viewer: reports and department come from placements."""
+    departments: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    """The employee viewer's current department and every department below it."""
 
-    def scopes_reaching(self, employee_id: uuid.UUID) -> frozenset[Scope]:
+    @property
+    def placed(self) -> bool:
+        return self.tenant_id is not None and self.viewer is not None
+
+    def scopes_reaching(self, subject: Any) -> frozenset[Scope]:
+        employee_id: uuid.UUID = subject.id
         scopes = {Scope.ALL}
         if employee_id == self.viewer:
             scopes.add(Scope.SELF)
@@ -37,50 +60,64 @@ class Relations:
             scopes.add(Scope.ALL_REPORTS)
         if employee_id in self.department:
             scopes.add(Scope.DEPARTMENT)
+        placement = placement_of(subject) if self.placed else None
+        if placement is not None:
+            if placement.manager_id == self.viewer:
+                scopes.add(Scope.DIRECT_REPORTS)
+            if self.viewer in placement.managers:
+                scopes.add(Scope.ALL_REPORTS)
+            if placement.department_id in self.departments:
+                scopes.add(Scope.DEPARTMENT)
         return frozenset(scopes)
 
+    def scope_clause(self, scope: Scope) -> ColumnElement[bool] | None:
+        """SQL condition on ``employees`` for the people ``scope`` reaches (None: nobody)."""
+        if scope is Scope.SELF:
+            return Employee.id == self.viewer if self.viewer else None
+        named = {
+            Scope.DIRECT_REPORTS: self.direct_reports,
+            Scope.ALL_REPORTS: self.all_reports,
+            Scope.DEPARTMENT: self.department,
+        }[scope]
+        placed = self._placed_clause(scope)
+        listed = Employee.id.in_(sorted(named)) if named else None
+        if placed is not None and listed is not None:
+            return placed | listed
+        return placed if placed is not None else listed
 
-async def _reports(
-    db: AsyncSession, tenant_id: uuid.UUID, viewer: uuid.UUID, today: date
-) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
-    """Direct and all (transitive) reports through today's primary reporting lines."""
-    lines = current_managers_subquery(tenant_id, today)
-    chain = (
-        select(lines.c.employee_id, literal(1).label("depth"))
-        .where(lines.c.manager_id == viewer)
-        .cte("reports", recursive=True)
-    )
-    chain = chain.union(
-        select(lines.c.employee_id, literal(2).label("depth")).join(
-            chain, lines.c.manager_id == chain.c.employee_id
+    def _placed_clause(self, scope: Scope) -> ColumnElement[bool] | None:
+        if self.tenant_id is None or self.viewer is None:
+            return None
+        people = select(EmployeeCurrent.employee_id).where(
+            EmployeeCurrent.tenant_id == self.tenant_id
         )
-    )
-    rows = (await db.execute(select(chain.c.employee_id, chain.c.depth))).all()
-    everyone = frozenset(row[0] for row in rows) - {viewer}
-    direct = frozenset(row[0] for row in rows if row[1] == 1)
-    return direct, everyone
+        if scope is Scope.DIRECT_REPORTS:
+            people = people.where(EmployeeCurrent.manager_id == self.viewer)
+        elif scope is Scope.ALL_REPORTS:
+            people = people.where(EmployeeCurrent.managers.contains([self.viewer]))
+        else:
+            subtree = department_subtree(self.tenant_id, self.viewer)
+            people = people.where(EmployeeCurrent.department_id.in_(select(subtree.c.id)))
+        return Employee.id.in_(people)
 
 
-async def _department_members(
-    db: AsyncSession, tenant_id: uuid.UUID, viewer: uuid.UUID, today: date
-) -> frozenset[uuid.UUID]:
-    """People whose current job is in the viewer's current department or below it."""
-    jobs = current_jobs_subquery(tenant_id, today)
+def department_subtree(tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Any:
+    """The employee's current department and every department below it (a recursive CTE)."""
     subtree = (
         select(Department.id)
-        .join(jobs, jobs.c.department_id == Department.id)
-        .where(Department.tenant_id == tenant_id, jobs.c.employee_id == viewer)
-        .cte("subtree", recursive=True)
+        .join(
+            EmployeeCurrent,
+            (EmployeeCurrent.tenant_id == Department.tenant_id)
+            & (EmployeeCurrent.department_id == Department.id),
+        )
+        .where(Department.tenant_id == tenant_id, EmployeeCurrent.employee_id == employee_id)
+        .cte("department_subtree", recursive=True)
     )
-    subtree = subtree.union(
+    return subtree.union(
         select(Department.id)
         .join(subtree, Department.parent_id == subtree.c.id)
         .where(Department.tenant_id == tenant_id)
     )
-    members = await db.scalars(
-        select(jobs.c.employee_id).join(subtree, jobs.c.department_id == subtree.c.id)
-    )
-    return frozenset(members)
 
 
 async def resolve_relations(
@@ -90,17 +127,16 @@ async def resolve_relations(
     scopes: frozenset[Scope],
     today: date,
 ) -> Relations:
-    """The sets the given scopes need; a viewer who is no employee has none of them."""
+    """The viewer's relations: placements brought up to ``today``, and the viewer's
+    departments if a grant reaches by department (departments are few)."""
+    await refresh_current_state(db, tenant_id, today)
     if viewer is None:
         return Relations(viewer=None)
-    direct: frozenset[uuid.UUID] = frozenset()
-    everyone: frozenset[uuid.UUID] = frozenset()
-    department: frozenset[uuid.UUID] = frozenset()
-    if scopes & {Scope.DIRECT_REPORTS, Scope.ALL_REPORTS}:
-        direct, everyone = await _reports(db, tenant_id, viewer, today)
+    departments: frozenset[uuid.UUID] = frozenset()
     if Scope.DEPARTMENT in scopes:
-        department = await _department_members(db, tenant_id, viewer, today)
-    return Relations(viewer, direct, everyone, department)
+        subtree = department_subtree(tenant_id, viewer)
+        departments = frozenset(await db.scalars(select(subtree.c.id)))
+    return Relations(viewer, tenant_id=tenant_id, departments=departments)
 
 
 @dataclass(frozen=True)
@@ -127,29 +163,24 @@ class Audience:
         )
 
 
+def _placement(
+    tenant_id: uuid.UUID, subject: uuid.UUID
+) -> Select[uuid.UUID | None, list[uuid.UUID], uuid.UUID | None]:
+    return select(
+        EmployeeCurrent.manager_id, EmployeeCurrent.managers, EmployeeCurrent.department_id
+    ).where(EmployeeCurrent.tenant_id == tenant_id, EmployeeCurrent.employee_id == subject)
+
+
 async def resolve_audience(
     db: AsyncSession, tenant_id: uuid.UUID, subject: uuid.UUID, today: date
 ) -> Audience:
-    """The subject's chain of managers and department ancestry (two statements)."""
-    lines = current_managers_subquery(tenant_id, today)
-    chain = (
-        select(lines.c.manager_id, literal(1).label("depth"))
-        .where(lines.c.employee_id == subject, lines.c.manager_id.is_not(None))
-        .cte("managers", recursive=True)
-    )
-    chain = chain.union(
-        select(lines.c.manager_id, literal(2).label("depth"))
-        .join(chain, lines.c.employee_id == chain.c.manager_id)
-        .where(lines.c.manager_id.is_not(None))
-    )
-    rows = (await db.execute(select(chain.c.manager_id, chain.c.depth))).all()
-    direct = next((row[0] for row in rows if row[1] == 1), None)
-
-    jobs = current_jobs_subquery(tenant_id, today)
+    """The subject's chain of managers and department ancestry (two short statements)."""
+    await refresh_current_state(db, tenant_id, today)
+    row = (await db.execute(_placement(tenant_id, subject))).first()
+    manager, managers, department = (row[0], row[1], row[2]) if row else (None, [], None)
     ancestry = (
         select(Department.id, Department.parent_id)
-        .join(jobs, jobs.c.department_id == Department.id)
-        .where(Department.tenant_id == tenant_id, jobs.c.employee_id == subject)
+        .where(Department.tenant_id == tenant_id, Department.id == department)
         .cte("ancestry", recursive=True)
     )
     ancestry = ancestry.union(
@@ -157,5 +188,5 @@ async def resolve_audience(
         .join(ancestry, Department.id == ancestry.c.parent_id)
         .where(Department.tenant_id == tenant_id)
     )
-    departments = frozenset(await db.scalars(select(ancestry.c.id)))
-    return Audience(subject, direct, frozenset(row[0] for row in rows) - {subject}, departments)
+    departments = frozenset(await db.scalars(select(ancestry.c.id))) if department else frozenset()
+    return Audience(subject, manager, frozenset(managers) - {subject}, departments)

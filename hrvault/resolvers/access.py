@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from hrvault.models import Employee, Role, RoleGrant, User, UserRole
-from hrvault.models.effective import current_jobs_subquery
+from hrvault.models import Employee, EmployeeCurrent, Role, RoleGrant, User, UserRole
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import Decision, GrantSource, Policy
@@ -106,8 +105,15 @@ async def who_can_access(
                 .order_by(User.email)
             )
         )
-        jobs = current_jobs_subquery(tenant_id, ctx.today())
-        current = await db.execute(select(jobs.c.employee_id, jobs.c.department_id))
+        current = await db.execute(
+            select(EmployeeCurrent.employee_id, EmployeeCurrent.department_id)
+            .join(
+                User,
+                (User.tenant_id == EmployeeCurrent.tenant_id)
+                & (User.employee_id == EmployeeCurrent.employee_id),
+            )
+            .where(EmployeeCurrent.tenant_id == tenant_id, User.id.in_(sources), User.is_active)
+        )
         departments = {row[0]: row[1] for row in current.all()}
     answers = []
     for user in users:

@@ -1,9 +1,11 @@
-"""The request's DataLoader: batches of bounded size, and a failed batch is one short error.
+"""The request's DataLoader: batches of bounded size, keys as one array parameter, and a
+failed batch is one short error.
 
-A batch's rows become objects in one synchronous stretch after the statement returns:
-a batch of thousands of keys held the event loop for half a second while requests
-beside it waited. Batches of at most ``MAX_BATCH_KEYS`` keys run one after another, with
-the loop free between them (and no statement's parameter count grows with the data).
+Keys travel as one array parameter (``= ANY(:keys)``), so a statement's parameter count
+never grows with the batch. A batch's rows become objects in one synchronous stretch
+after the statement returns: a batch of thousands of keys held the event loop for half a
+second while requests beside it waited. Batches of at most ``MAX_BATCH`` keys run one
+after another, with the loop free between them.
 
 Every field waiting on a batch receives the batch's exception, and graphql-core makes
 each field's error from the exception's text. A batch of 70,000 keys that failed in the
@@ -16,17 +18,31 @@ cause stays chained for the server log.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import BindParameter, ColumnElement, Uuid, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
 from hrvault.errors import HrvaultError
 
-MAX_BATCH_KEYS = 100
+MAX_BATCH = 100
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
+
+
+def keys_param(name: str) -> BindParameter[list[uuid.UUID]]:
+    array: Any = ARRAY(Uuid())
+    return bindparam(name, type_=array)
+
+
+def among(column: Any, keys: BindParameter[list[uuid.UUID]]) -> ColumnElement[bool]:
+    """``column = ANY(keys)``: one parameter for the whole batch."""
+    condition: ColumnElement[bool] = column == any_(keys)
+    return condition
 
 
 class BatchFailed(Exception):
@@ -45,4 +61,4 @@ class Loader(DataLoader[K, T]):
             except Exception as exc:
                 raise BatchFailed(f"loading a batch of {len(keys)} failed") from exc
 
-        super().__init__(load, max_batch_size=MAX_BATCH_KEYS, **options)
+        super().__init__(load, max_batch_size=MAX_BATCH, **options)

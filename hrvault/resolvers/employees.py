@@ -7,23 +7,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy.orm import contains_eager
 
 from hrvault.crypto.columns import NATIONAL_ID_INDEX
 from hrvault.errors import Forbidden, bad_input
-from hrvault.models import Employee, EmployeeStatus, IdentityDetails
-from hrvault.models.effective import current_jobs_subquery
+from hrvault.models import Employee, EmployeeCurrent, EmployeeStatus, IdentityDetails
 from hrvault.permissions.enforce import require, require_for_anyone
-from hrvault.resolvers import identifiers, rows, validation
+from hrvault.resolvers import identifiers, rows, search, validation
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.pagination import EmployeeCursor
 from hrvault.vocabulary import Action, FieldGroup
+
+MAX_DEPTH = 100
+"""Deeper than any organisation; a bound so that a depth is a small number."""
 
 
 @dataclass(frozen=True)
 class EmployeeFilter:
     department_id: uuid.UUID | None = None
     office_id: uuid.UUID | None = None
+    manager_id: uuid.UUID | None = None
+    """People whose primary manager this is today."""
+    under: uuid.UUID | None = None
+    """People below this person today, at most ``depth`` levels down (None: any)."""
+    depth: int | None = None
     status: EmployeeStatus | None = None
     search: str | None = None
     national_id: tuple[str, str] | None = None
@@ -34,10 +42,6 @@ class EmployeeFilter:
 class EmployeePage:
     employees: Sequence[Employee]
     has_next_page: bool
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def _national_id_match(ctx: RequestContext, country: str, number: str) -> ColumnElement[bool]:
@@ -56,6 +60,25 @@ async def _national_id_match(ctx: RequestContext, country: str, number: str) -> 
     return and_(Employee.id.in_(holders), ctx.policy.reach_filter(FieldGroup.IDENTITY, Action.SEE))
 
 
+def _placement_conditions(where: EmployeeFilter) -> list[ColumnElement[bool]]:
+    """Conditions on where people stand today, each served by an index of
+    ``employee_current``."""
+    current = EmployeeCurrent
+    conditions: list[ColumnElement[bool]] = []
+    if where.department_id is not None:
+        conditions.append(current.department_id == where.department_id)
+    if where.office_id is not None:
+        conditions.append(current.office_id == where.office_id)
+    if where.manager_id is not None:
+        conditions.append(current.manager_id == where.manager_id)
+    if where.under is not None:
+        conditions.append(current.managers.contains([where.under]))
+        if where.depth is not None:
+            position = func.array_position(current.managers, where.under)
+            conditions.append(position > func.cardinality(current.managers) - where.depth)
+    return conditions
+
+
 def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
     """People the caller may see, narrowed by the filter, all in SQL.
 
@@ -63,36 +86,27 @@ def _filtered(ctx: RequestContext, where: EmployeeFilter) -> Select[Employee]:
     match never tells anything about a person's hidden data.
     """
     policy = ctx.policy
-    statement = select(Employee).where(
-        Employee.tenant_id == ctx.tenant_id, policy.reach_filter(FieldGroup.BASIC, Action.SEE)
+    statement = (
+        select(Employee)
+        .join(Employee.placement)
+        .options(contains_eager(Employee.placement))
+        .where(
+            Employee.tenant_id == ctx.tenant_id, policy.reach_filter(FieldGroup.BASIC, Action.SEE)
+        )
     )
-    if where.department_id is not None or where.office_id is not None:
+    placed = (where.department_id, where.office_id, where.manager_id, where.under)
+    if any(value is not None for value in placed):
         if not policy.grants_anyone(FieldGroup.JOB, Action.SEE):
             raise Forbidden(
-                "filtering by department or office needs access to job data",
+                "filtering by department, office or manager needs access to job data",
                 deniedFieldGroups=[FieldGroup.JOB.value],
             )
         statement = statement.where(policy.reach_filter(FieldGroup.JOB, Action.SEE))
-        job = current_jobs_subquery(ctx.tenant_id, ctx.today())
-        statement = statement.join(job, job.c.employee_id == Employee.id)
-        if where.department_id is not None:
-            statement = statement.where(job.c.department_id == where.department_id)
-        if where.office_id is not None:
-            statement = statement.where(job.c.office_id == where.office_id)
+        statement = statement.where(*_placement_conditions(where))
     if where.status is not None:
         statement = statement.where(Employee.status == where.status)
     if where.search:
-        pattern = f"%{_escape_like(where.search.strip())}%"
-        full_name = func.concat(Employee.first_name, " ", Employee.last_name)
-        statement = statement.where(
-            or_(
-                full_name.ilike(pattern, escape="\\"),
-                Employee.preferred_name.ilike(pattern, escape="\\"),
-                Employee.last_name.ilike(pattern, escape="\\"),
-                Employee.work_email.ilike(pattern, escape="\\"),
-                Employee.employee_number.ilike(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(search.among_matches(ctx.tenant_id, where.search))
     return statement
 
 
@@ -106,6 +120,8 @@ async def list_employees(
         raise bad_input("filter.search", "must be at most 100 characters")
     if where.search is not None and any(ord(c) < 32 for c in where.search):
         raise bad_input("filter.search", "must not contain control characters")
+    if where.depth is not None and not 1 <= where.depth <= MAX_DEPTH:
+        raise bad_input("depth", f"must be between 1 and {MAX_DEPTH}")
     statement = _filtered(ctx, where)
     if where.national_id is not None:
         statement = statement.where(await _national_id_match(ctx, *where.national_id))

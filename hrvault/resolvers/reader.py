@@ -40,7 +40,7 @@ class Reader:
             yield self._db
 
     async def rows(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any] | None = None
     ) -> Sequence[tuple[Any, ...]]:
         async with self._lock:
             return [tuple(row) for row in (await self._db.execute(statement, params)).all()]

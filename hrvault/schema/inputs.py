@@ -42,9 +42,14 @@ def provided(data: Any, *, rename: dict[str, str] | None = None) -> dict[str, An
 class EmployeeFilter:
     department: strawberry.ID | None = None
     office: strawberry.ID | None = None
+    manager: strawberry.ID | None = strawberry.field(
+        default=None, description="People whose primary manager this is today."
+    )
     status: EmployeeStatusEnum | None = None  # type: ignore[valid-type]
     search: str | None = strawberry.field(
-        default=None, description="Matches names, work email and employee number."
+        default=None,
+        description="Each word is the start of a word of a name (any order), or the whole "
+        "work email, or the whole employee number; case does not matter.",
     )
     national_id: NationalIdFilter | None = strawberry.field(
         default=None,

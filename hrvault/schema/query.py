@@ -37,8 +37,7 @@ from hrvault.schema.types.base import ActionEnum, FieldGroupEnum, Info
 from hrvault.schema.types.employee import (
     Employee,
     EmployeeConnection,
-    EmployeeEdge,
-    PageInfo,
+    employee_connection,
     shown_employee,
     visible_employee,
 )
@@ -93,6 +92,7 @@ class PeopleQuery:
             where=employees.EmployeeFilter(
                 department_id=_optional_id(given.department, "filter.department"),
                 office_id=_optional_id(given.office, "filter.office"),
+                manager_id=_optional_id(given.manager, "filter.manager"),
                 status=given.status,
                 search=given.search,
                 national_id=(
@@ -102,17 +102,7 @@ class PeopleQuery:
                 ),
             ),
         )
-        edges = [
-            EmployeeEdge(cursor=employees.cursor_for(row), node=shown_employee(info, row))
-            for row in page.employees
-        ]
-        return EmployeeConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return employee_connection(info, page)
 
     @fields.query(metadata=capped(caps.DEPARTMENTS), description=cap_note(caps.DEPARTMENTS))
     async def departments(self, info: Info) -> list[Department]:

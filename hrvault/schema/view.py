@@ -60,6 +60,7 @@ from hrvault.errors import (
 from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.http.request_json import request_object
+from hrvault.models.current import refresh_current_state
 from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
@@ -201,7 +202,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             return
         context.principal = caller.principal
         context.audit.every_read = True
-        context.loaders = Loaders(context.reader, caller.principal.tenant_id, context.today())
+        context.loaders = Loaders(context.reader, caller.principal.tenant_id)
         context.policy = await load_partner_policy(context.db, caller.integration, context.today())
 
     async def _authenticate(self, context: RequestContext) -> None:
@@ -227,7 +228,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             context.auth_failure = failure
             return
         principal = context.session = context.principal
-        context.loaders = Loaders(context.reader, principal.tenant_id, context.today())
+        context.loaders = Loaders(context.reader, principal.tenant_id)
         if principal.stage is not SessionStage.FULL:
             context.policy = Policy([], [], Relations(viewer=None))  # enrol or log in first
             return
@@ -283,7 +284,8 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             via_id=grant.id,
             via_reason=support.via_reason(grant),
         )
-        context.loaders = Loaders(context.reader, caller.tenant_id, context.today())
+        context.loaders = Loaders(context.reader, caller.tenant_id)
+        await refresh_current_state(context.db, caller.tenant_id, context.today())
         context.policy = support.grant_policy(grant)
         context.audit.every_read = True
 

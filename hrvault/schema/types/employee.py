@@ -7,6 +7,7 @@ from typing import Self
 import strawberry
 
 from hrvault.models import Employee as EmployeeRow
+from hrvault.resolvers import employees
 from hrvault.resolvers.personal_data import MAX_BANK_ACCOUNTS, MAX_EMERGENCY_CONTACTS
 from hrvault.schema.bounds import cap_note, capped, page_items, paged
 from hrvault.schema.types.absence import Absence
@@ -102,6 +103,21 @@ class Employee:
     async def direct_reports(self, info: Info, first: int = FIRST_ITEMS) -> list[Employee] | None:
         rows = await info.context.loaders.direct_reports.load(self.row.id)
         return visible_employees(info, list(first_items(info, rows, first)))
+
+    @person_field(
+        FieldGroup.JOB,
+        description="Everyone below this person today, a page at a time (ordered like "
+        "`employees`); `depth` 1 is their direct reports, 2 adds the reports of those, and "
+        "so on (default: all levels). Lists only people whose directory and job data the "
+        "caller may see.",
+        bound=paged(),
+    )
+    async def reports(
+        self, info: Info, first: int = 50, after: str | None = None, depth: int | None = None
+    ) -> EmployeeConnection | None:
+        where = employees.EmployeeFilter(under=self.row.id, depth=depth)
+        page = await employees.list_employees(info.context, first=first, after=after, where=where)
+        return employee_connection(info, page)
 
     @person_field(
         FieldGroup.JOB,
@@ -246,3 +262,17 @@ class EmployeeConnection:
     edges: list[EmployeeEdge] = strawberry.field(metadata=page_items())
     page_info: PageInfo
     nodes: list[Employee] = strawberry.field(resolver=_nodes, metadata=page_items())
+
+
+def employee_connection(info: Info, page: employees.EmployeePage) -> EmployeeConnection:
+    edges = [
+        EmployeeEdge(cursor=employees.cursor_for(row), node=shown_employee(info, row))
+        for row in page.employees
+    ]
+    return EmployeeConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
