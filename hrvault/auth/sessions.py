@@ -149,63 +149,48 @@ async def login(
     )
 
 
-_TOUCH_SESSION = text(
-    """
-    UPDATE sessions AS s
-       SET last_seen_at = CAST(:now AS timestamptz)
-      FROM tenants AS t, users AS u
-     WHERE s.token_hash = :token_hash
-       AND s.revoked_at IS NULL
-       AND t.id = s.tenant_id
-       AND u.tenant_id = s.tenant_id AND u.id = s.user_id AND u.is_active
-       AND s.last_seen_at
-           > CAST(:now AS timestamptz) - make_interval(secs => t.idle_timeout_seconds)
-       AND s.created_at
-           > CAST(:now AS timestamptz) - make_interval(secs => t.absolute_lifetime_seconds)
-       AND (s.stage <> 'totp_pending' OR s.created_at > CAST(:pending_since AS timestamptz))
-    RETURNING s.id, s.user_id, u.employee_id, s.stage, s.stepped_up_at,
-              t.step_up_window_seconds,
-              s.created_at + make_interval(secs => t.absolute_lifetime_seconds),
-              COALESCE((SELECT COALESCE(e.preferred_name, e.first_name) || ' ' || e.last_name
-                          FROM employees AS e
-                         WHERE e.tenant_id = s.tenant_id AND e.id = u.employee_id), u.email)
-    """
+_AUTHENTICATE = text(
+    "SELECT * FROM hrvault_authenticate(:tenant_id, :token_hash, :now, :pending_since)"
 )
 
 
-async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Principal:
-    """The principal of a live session; binds the transaction to the session's tenant.
+@dataclass(frozen=True)
+class Authenticated:
+    """A live session's principal, with what keys its compiled policy: the roles it holds
+    and the tenant's policy version, both read in this request's transaction."""
+
+    principal: Principal
+    role_ids: tuple[uuid.UUID, ...]
+    policy_version: int
+
+
+async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Authenticated:
+    """The principal of a live session, in one round trip: binds the transaction to the
+    session's tenant and writes last-seen when stale (``hrvault_authenticate``, migration
+    0019).
 
     Raises Unauthenticated for a malformed, unknown, expired or revoked token alike.
     """
     token = parse_session_token(raw_token)
     if token is None:
         raise Unauthenticated("the session token is not valid")
-    await bind_tenant(db, token.tenant_id)
     row = (
         await db.execute(
-            _TOUCH_SESSION,
+            _AUTHENTICATE,
             {
-                "now": now,
+                "tenant_id": token.tenant_id,
                 "token_hash": token.digest,
+                "now": now,
                 "pending_since": now - PENDING_LOGIN_LIFETIME,
             },
         )
     ).first()
     if row is None:
-        ended = await db.execute(
-            select(Session.id, Session.user_id).where(
-                Session.tenant_id == token.tenant_id,
-                Session.token_hash == token.digest,
-                Session.revoked_at.is_(None),
-            )
-        )
-        found = ended.first()
-        if found is not None:
-            raise SessionEnded(token.tenant_id, found[0], found[1])
         raise Unauthenticated("the session has expired or was revoked; log in again")
-    session_id, user_id, employee_id, stage, stepped_up_at, window, ends_at, name = row
-    return Principal(
+    (session_id, user_id, employee_id, stage, stepped_up_at, window, ends_at, name, live) = row[:9]
+    if not live:
+        raise SessionEnded(token.tenant_id, session_id, user_id)
+    principal = Principal(
         kind=PrincipalKind.USER,
         tenant_id=token.tenant_id,
         actor_id=user_id,
@@ -217,6 +202,7 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Pr
         step_up_window=timedelta(seconds=window),
         ends_at=ends_at,
     )
+    return Authenticated(principal, tuple(row.role_ids), row.policy_version)
 
 
 async def renew_session(

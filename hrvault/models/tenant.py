@@ -49,6 +49,9 @@ class Tenant(Base):
         BigInteger, server_default=text(str(DEFAULT_MAX_DOCUMENT_BYTES))
     )
     """The largest document (plaintext bytes) its people may upload."""
+    policy_version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    """Bumped by the database at every change to roles, grants or memberships: a compiled
+    policy is reused across requests only under the version it was built from."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(server_default=text("1"))

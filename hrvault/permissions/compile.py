@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from hrvault.models import Role, RoleAbility, RoleGrant, UserRole
 from hrvault.permissions.grants import Grant
 from hrvault.permissions.policy import GrantSource, Policy
 from hrvault.permissions.relations import resolve_relations
+from hrvault.vocabulary import Ability, Scope
 
 _ROLE_OF_GRANT = (RoleGrant.tenant_id == Role.tenant_id) & (RoleGrant.role_id == Role.id)
 _ROLE_OF_ABILITY = (RoleAbility.tenant_id == Role.tenant_id) & (RoleAbility.role_id == Role.id)
@@ -66,6 +68,54 @@ _OF_USER = _policy_rows(UserRole.user_id == bindparam("user_id"), of_user=True)
 _OF_ROLE = _policy_rows(Role.id == bindparam("role_id"), of_user=False)
 
 
+@dataclass(frozen=True)
+class CompiledGrants:
+    """A role set's grants and abilities, as the engine takes them: immutable, so one
+    copy may serve every request under the same roles and policy version."""
+
+    sources: tuple[GrantSource, ...]
+    abilities: tuple[tuple[Ability, str], ...]
+    scopes: frozenset[Scope]
+
+
+async def load_grants(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None = None,
+    role_id: uuid.UUID | None = None,
+) -> CompiledGrants:
+    """The grants of a user (the union of their roles), or of one role."""
+    if (user_id is None) == (role_id is None):
+        raise ValueError("load_grants needs exactly one of user_id or role_id")
+    params: dict[str, uuid.UUID | None]
+    if user_id is not None:
+        statement, params = _OF_USER, {"tenant_id": tenant_id, "user_id": user_id}
+    else:
+        statement, params = _OF_ROLE, {"tenant_id": tenant_id, "role_id": role_id}
+    rows = (await db.execute(statement, params)).all()
+    sources = tuple(
+        GrantSource(role, name, Grant(group, action, scope, include_former))
+        for role, name, group, action, scope, include_former, ability in rows
+        if ability is None
+    )
+    abilities = tuple((ability, name) for _, name, *_, ability in rows if ability is not None)
+    return CompiledGrants(sources, abilities, frozenset(s.grant.scope for s in sources))
+
+
+async def policy_of(
+    db: AsyncSession,
+    tenant_id: uuid.UUID,
+    grants: CompiledGrants,
+    *,
+    viewer_employee_id: uuid.UUID | None,
+    today: date,
+) -> Policy:
+    """A request's policy: the grants, and who the viewer is to others today."""
+    relations = await resolve_relations(db, tenant_id, viewer_employee_id, grants.scopes, today)
+    return Policy(grants.sources, grants.abilities, relations)
+
+
 async def load_policy(
     db: AsyncSession,
     tenant_id: uuid.UUID,
@@ -79,20 +129,7 @@ async def load_policy(
 
     ``role_id`` serves "view as role": the same engine, fed one role's grants.
     """
-    if (user_id is None) == (role_id is None):
-        raise ValueError("load_policy needs exactly one of user_id or role_id")
-    params: dict[str, uuid.UUID | None]
-    if user_id is not None:
-        statement, params = _OF_USER, {"tenant_id": tenant_id, "user_id": user_id}
-    else:
-        statement, params = _OF_ROLE, {"tenant_id": tenant_id, "role_id": role_id}
-    rows = (await db.execute(statement, params)).all()
-    sources = [
-        GrantSource(role, name, Grant(group, action, scope, include_former))
-        for role, name, group, action, scope, include_former, ability in rows
-        if ability is None
-    ]
-    abilities = [(ability, name) for _, name, *_, ability in rows if ability is not None]
-    scopes = frozenset(source.grant.scope for source in sources)
-    relations = await resolve_relations(db, tenant_id, viewer_employee_id, scopes, today)
-    return Policy(sources, abilities, relations)
+    grants = await load_grants(db, tenant_id, user_id=user_id, role_id=role_id)
+    return await policy_of(
+        db, tenant_id, grants, viewer_employee_id=viewer_employee_id, today=today
+    )

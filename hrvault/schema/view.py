@@ -21,7 +21,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,9 +61,9 @@ from hrvault.http import outages
 from hrvault.http.refusals import RequestRefused, response_for
 from hrvault.http.request_json import request_object
 from hrvault.models.current import refresh_current_state
-from hrvault.permissions.compile import load_policy
 from hrvault.permissions.partner_policy import load_partner_policy
 from hrvault.permissions.policy import Policy
+from hrvault.permissions.policy_cache import PolicyCache
 from hrvault.permissions.relations import Relations
 from hrvault.resolvers.context import RequestContext
 from hrvault.resolvers.loaders import Loaders
@@ -129,6 +129,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         self._seeds = seeds
         self._keyring = keyring
         self._files = files
+        self._policies = PolicyCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refusals, ours or the library's, answer in GraphQL's error shape."""
@@ -217,9 +218,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             await self._authenticate_staff(context, token)
             return
         try:
-            context.principal = await sessions.authenticate(
-                context.db, token, now=self._clock.now()
-            )
+            session = await sessions.authenticate(context.db, token, now=self._clock.now())
         except sessions.SessionEnded as ended:
             context.auth_failure = ended
             await record_session_end(context, ended)
@@ -227,18 +226,24 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
         except Unauthenticated as failure:
             context.auth_failure = failure
             return
-        principal = context.session = context.principal
+        principal = context.principal = context.session = session.principal
         context.loaders = Loaders(context.reader, principal.tenant_id)
         if principal.stage is not SessionStage.FULL:
             context.policy = Policy([], [], Relations(viewer=None))  # enrol or log in first
             return
-        context.policy = await load_policy(
-            context.db,
-            principal.tenant_id,
-            viewer_employee_id=principal.employee_id,
-            today=context.today(),
-            user_id=principal.actor_id,
-        )
+        context.policy = await self._policies.policy(context.db, session, context.today())
+
+    async def _authenticate_on_live_connection(self, context: RequestContext) -> None:
+        """Connections are not pinged before use, so a connection the server dropped
+        unnoticed fails the request's first statement; nothing ran on it, so the
+        request authenticates once more on a new one."""
+        try:
+            await self._authenticate(context)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            await context.db.rollback()
+            await self._authenticate(context)
 
     def _count_request(self, context: RequestContext) -> None:
         wait = self._rate.take(_rate_key(context))
@@ -308,7 +313,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             ):
                 context.db = db
                 context.reader = Reader(db)
-                await self._authenticate(context)
+                await self._authenticate_on_live_connection(context)
                 self._count_request(context)
                 upload_limit = await upload_limit_for(context)
                 if upload_limit is not None:
