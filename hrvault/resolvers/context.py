@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.dataloader import DataLoader
 
 from hrvault.audit.collector import AuditTrail
 from hrvault.audit.records import Origin
@@ -95,6 +96,18 @@ class RequestContext:
         """The delegation rule for the caller's policy; Forbidden with its reason if refused."""
         self.delegation_checks += 1
         require_delegation(self.policy, wanted, act, operation)
+
+    def release(self) -> None:
+        """Let go of what the request loaded the moment it ends. graphql-core's execution
+        context and the loaders sit in reference cycles that reach this context, so what
+        the loaders cached (rows, ORM states, futures) and the policy's memos would
+        otherwise wait for the cyclic collector, whose cost grows with their number."""
+        loaders = self.__dict__.pop("loaders", None)
+        for loader in vars(loaders).values() if loaders is not None else ():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+                loader.batch = None
+        self.__dict__.pop("policy", None)
 
     def restrict(self, path: list[str | int]) -> None:
         self.restricted.append(path)

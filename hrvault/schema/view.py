@@ -341,6 +341,7 @@ class HrvaultGraphQL(GraphQL[RequestContext, None]):
             )
         finally:
             await _run_hooks(context.after_commit if committed else context.after_rollback)
+            context.release()
         return result
 
     def _refuse_if_unreachable(self, result: ExecutionResult) -> None:
