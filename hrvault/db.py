@@ -81,11 +81,11 @@ def create_engine(url: URL, *, pool_size: int = 5) -> AsyncEngine:
         },
     )
     event.listen(engine.sync_engine, "do_connect", refuse_connect_after_deadline)
-    event.listen(engine.sync_engine.pool, "checkout", _discard_closed)
+    event.listen(engine.sync_engine.pool, "checkout", discard_closed)
     return engine
 
 
-def _discard_closed(_dbapi: object, entry: ConnectionPoolEntry, _proxy: object) -> None:
+def discard_closed(_dbapi: object, entry: ConnectionPoolEntry, _proxy: object) -> None:
     """Instead of a pre-ping (three round trips at every checkout): a connection whose
     socket is known closed (dropped by the server while idle, or terminated at a
     deadline) is replaced at once. One that dies unnoticed fails its first statement,

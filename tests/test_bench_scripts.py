@@ -85,3 +85,9 @@ def test_large_tenant_bench_answers_every_request_of_a_small_company() -> None:
     rows = figures[0]["rows"]
     assert figures[0]["people"] == 300
     assert all(row["error"] is None for row in rows.values()), rows
+
+
+def test_gc_bench_counts_what_each_page_size_leaves_to_the_collector() -> None:
+    figures = run_bench("gc_cycles.py", "--requests", "2")
+    assert set(figures) == {"N=1", "N=50", "N=100"}
+    assert all(f["objects_per_request"] >= 0 for f in figures.values())

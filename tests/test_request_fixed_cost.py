@@ -16,13 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hrvault.app import create_app
 from hrvault.clock import ManualClock
 from hrvault.config import Settings
-from hrvault.db import DatabaseUrls, create_engine
+from hrvault.db import DatabaseUrls, create_engine, discard_closed
 from tests.conftest import OpenApi
 from tests.sensitive_support import SensitiveWriter
 from tests.support import Api, TenantFactory, error_codes, random_address
@@ -50,9 +50,10 @@ async def wire(database: DatabaseUrls) -> AsyncIterator[RoundTripCounter]:
 
 
 @contextlib.asynccontextmanager
-async def counted_api(
+async def counted_app(
     settings: Settings, wire: RoundTripCounter, clock: ManualClock
-) -> AsyncIterator[Api]:
+) -> AsyncIterator[tuple[Api, AsyncEngine]]:
+    """An app whose one pooled connection goes through the counter."""
     engine = create_engine(wire.url(), pool_size=1)
     app = create_app(settings, engine=engine, clock=clock)
     transport = httpx.ASGITransport(app=app, client=random_address())
@@ -61,9 +62,17 @@ async def counted_api(
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="https://hrvault.test") as client,
         ):
-            yield Api(client, clock)
+            yield Api(client, clock), engine
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def counted_api(
+    settings: Settings, wire: RoundTripCounter, clock: ManualClock
+) -> AsyncIterator[Api]:
+    async with counted_app(settings, wire, clock) as (api, _):
+        yield api
 
 
 async def round_trips(
@@ -248,3 +257,23 @@ async def test_requests_sharing_a_session_never_wait_on_its_row(
         async with asyncio.timeout(60):  # on main: waits for the holder forever
             assert (await api.data(ABILITIES, token=tenant.token))["me"]["abilities"]
         await holder.rollback()
+
+
+@pytest.mark.parametrize("noticed", [True, False], ids=["noticed", "unnoticed"])
+async def test_a_connection_dropped_while_idle_costs_no_request(
+    settings: Settings,
+    wire: RoundTripCounter,
+    clock: ManualClock,
+    tenants: TenantFactory,
+    noticed: bool,
+) -> None:
+    """No pre-ping: a closed connection is replaced at checkout, and one whose end the
+    driver has not seen yet fails the first statement, which is tried again once."""
+    tenant = await tenants.create(employees=1)
+    async with counted_app(settings, wire, clock) as (counted, engine):
+        await counted.data(ABILITIES, token=tenant.token)
+        if not noticed:  # the checkout check misses it: the first statement fails
+            event.remove(engine.sync_engine.pool, "checkout", discard_closed)
+        await wire.down()
+        await wire.up()
+        assert (await counted.data(ABILITIES, token=tenant.token))["me"]["abilities"]

@@ -2,7 +2,9 @@
 
 A session ends after the tenant's idle timeout or its absolute lifetime, whichever comes
 first, and at once when revoked. Both limits are read from the tenant row at every
-request, so shortening them applies to sessions already open.
+request, so shortening them applies to sessions already open. Last-seen is written at
+most once per tenth of the idle timeout (and at least once a minute) and idle expiry
+counts from the stored value, so a session may end that much early but never late.
 """
 
 from __future__ import annotations
