@@ -169,7 +169,7 @@ class Authenticated:
 async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Authenticated:
     """The principal of a live session, in one round trip: binds the transaction to the
     session's tenant and writes last-seen when stale (``hrvault_authenticate``, migration
-    0019).
+    0015).
 
     Raises Unauthenticated for a malformed, unknown, expired or revoked token alike.
     """

@@ -3,7 +3,7 @@
 Building a policy from its rows costs more than the rows themselves (the Owner holds some
 eighty grants). A process keeps the compiled grants of each role set it has served, keyed
 by the tenant's ``policy_version``, which PostgreSQL bumps in the same transaction as any
-change to roles, grants or memberships (migration 0019) and which every request reads
+change to roles, grants or memberships (migration 0015) and which every request reads
 with its session. A change made by any process is therefore seen by the very next
 request of every process; nothing here is a source of truth.
 """

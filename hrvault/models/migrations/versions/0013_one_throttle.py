@@ -1,7 +1,7 @@
 """one credential throttle
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07
 
 Passwords and second-factor codes are throttled by one mechanism in ``credential_buckets``

@@ -1,7 +1,7 @@
 """employee_current: where each person stands today, kept by the database
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07
 
 Large tenants (issue 22). ``employee_current`` holds per person the current job

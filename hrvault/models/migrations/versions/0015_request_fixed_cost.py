@@ -1,7 +1,7 @@
 """request fixed cost
 
-Revision ID: 0019
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 
 What every authenticated request pays before its own reads (issue 21), cut to one round
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0019"
-down_revision = "0011"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
