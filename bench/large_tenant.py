@@ -335,10 +335,11 @@ def requests_for(org: Org) -> list[tuple[str, str, str]]:
     def page(args: str = "", node: str = NODE) -> str:
         return PAGE.format(args=args, node=node)
 
-    def nested(levels: int) -> str:
+    def nested(levels: int, first: int = 8) -> str:
+        """Each level pages its reports (the cost meter counts a level at its ``first:``)."""
         inner = "id name"
         for _ in range(levels):
-            inner = f"id name directReports {{ {inner} }}"
+            inner = f"id name directReports(first: {first}) {{ {inner} }}"
         return f'{{ employee(id: "{ceo}") {{ {inner} }} }}'
 
     me = "{ me { userId displayName employee { id name jobTitle } } }"
@@ -371,7 +372,7 @@ def requests_for(org: Org) -> list[tuple[str, str, str]]:
         ("filter: office", "owner", page(f', filter: {{office: "{org.offices[0]}"}}')),
         ("filter: manager", "owner", page(f', filter: {{manager: "{head}"}}')),
         ("filter: status", "owner", page(", filter: {status: ACTIVE}")),
-        ("directReports nested 4 levels", "owner", nested(4)),
+        ("directReports nested 4 levels, 8 each", "owner", nested(4)),
         (
             "reports connection, CEO, first page",
             "owner",
