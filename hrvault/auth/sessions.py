@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from hrvault.config import Secret
 from hrvault.db import LOGIN_SLUG_SETTING, bind_tenant
 from hrvault.errors import Unauthenticated
 from hrvault.models import Role, Session, Tenant, TotpCredential, User, UserRole
+from hrvault.models.current import note_placed
 
 PENDING_LOGIN_LIFETIME = timedelta(minutes=5)
 """Between the password and the TOTP code of a two-step login."""
@@ -189,6 +190,7 @@ async def authenticate(db: AsyncSession, raw_token: str, *, now: datetime) -> Au
     ).first()
     if row is None:
         raise Unauthenticated("the session has expired or was revoked; log in again")
+    note_placed(db, token.tenant_id, now.astimezone(UTC).date())
     (session_id, user_id, employee_id, stage, stepped_up_at, window, ends_at, name, live) = row[:9]
     if not live:
         raise SessionEnded(token.tenant_id, session_id, user_id)

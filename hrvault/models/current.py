@@ -52,12 +52,27 @@ class EmployeeCurrent(Base):
 _REFRESH = text("SELECT hrvault_refresh_placements(:tenant_id, :today)")
 
 
+_PLACED_DAY = "hrvault.placed_day"
+"""Where a session notes the tenant and day its transaction's placements are up to date for."""
+
+
+def note_placed(db: AsyncSession, tenant_id: uuid.UUID, today: date) -> None:
+    """Record that this transaction brought the tenant's placements up to date for
+    ``today`` (``hrvault_authenticate`` does it with the session check)."""
+    db.info[_PLACED_DAY] = (tenant_id, today)
+
+
 async def refresh_current_state(db: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
     """Bring every placement of the tenant that is not valid ``today`` up to date, and
     name ``today`` as the day the transaction's history writes are placed for.
 
     This is how a change scheduled for a later date becomes current: the first request
     on or after that day re-places the people whose row stopped being valid (an index
-    range, usually empty). Returns how many people were re-placed.
+    range, usually empty). Returns how many people were re-placed; nothing is sent when
+    the transaction did it already.
     """
-    return int(await db.scalar(_REFRESH, {"tenant_id": tenant_id, "today": today}) or 0)
+    if db.info.get(_PLACED_DAY) == (tenant_id, today):
+        return 0
+    placed = int(await db.scalar(_REFRESH, {"tenant_id": tenant_id, "today": today}) or 0)
+    note_placed(db, tenant_id, today)
+    return placed

@@ -39,24 +39,15 @@ depends_on = None
 APP_ROLE = "hrvault_app"
 TODAY = "coalesce(nullif(current_setting('hrvault.today', true), '')::date, current_date)"
 
-PLACE = """
-CREATE FUNCTION hrvault_place(p_tenant uuid, p_day date, p_people uuid[]) RETURNS void
-LANGUAGE plpgsql
--- Statements run through EXECUTE, so each is planned for its own batch. A large batch
--- (a bulk load, the backfill) is joined by hashing, never by a loop per person that the
--- statistics, stale in the middle of such a transaction, might make the planner choose.
-AS $$
-DECLARE
-  moved uuid[];
-  frontier uuid[];
-  steps integer := 0;
-  nestloop text := current_setting('enable_nestloop');
-BEGIN
-  IF cardinality(p_people) > 1000 THEN
-    PERFORM set_config('enable_nestloop', 'off', true);
-  END IF;
-  EXECUTE $sql$
-  WITH state AS (
+# Where each person of a batch stands on the day: their job and primary reporting line in
+# force, since when, and the date of their next scheduled change. Two forms of one answer:
+# a small batch (a request's write) looks each person up in the history's
+# (tenant, employee, date) indexes; a large one (a bulk load, the backfill) reads the
+# tenant's history once and joins it by hashing. A look-up per person is a disaster at
+# scale when the statistics do not know the tenant yet (a new or freshly loaded one): the
+# planner then takes any index on the tenant alone as exact and filters the person out of
+# the whole tenant's history, once per person.
+STATE_BY_LOOKUP = """
     SELECT e.id AS employee_id, j.id AS job_id, j.department_id, j.office_id, r.manager_id,
            nullif(greatest(coalesce(j.effective_from, '-infinity'),
                            coalesce(r.effective_from, '-infinity')), '-infinity') AS valid_from,
@@ -76,6 +67,68 @@ BEGIN
         SELECT r.manager_id, r.effective_from FROM reporting_lines r
          WHERE r.tenant_id = $1 AND r.employee_id = e.id AND r.effective_from <= $2
          ORDER BY r.effective_from DESC LIMIT 1) r ON true
+"""
+
+STATE_BY_HASHING = """
+    WITH p AS (SELECT DISTINCT u.id FROM unnest($3) AS u (id)),
+    jobs AS (
+      SELECT DISTINCT ON (j.employee_id) j.employee_id, j.id, j.department_id, j.office_id,
+             j.effective_from
+        FROM job_assignments j JOIN p ON p.id = j.employee_id
+       WHERE j.tenant_id = $1 AND j.effective_from <= $2
+       ORDER BY j.employee_id, j.effective_from DESC
+    ), lines AS (
+      SELECT DISTINCT ON (r.employee_id) r.employee_id, r.manager_id, r.effective_from
+        FROM reporting_lines r JOIN p ON p.id = r.employee_id
+       WHERE r.tenant_id = $1 AND r.effective_from <= $2
+       ORDER BY r.employee_id, r.effective_from DESC
+    ), next AS (
+      SELECT later.employee_id, min(later.effective_from) AS effective_from
+        FROM (SELECT employee_id, effective_from FROM job_assignments
+               WHERE tenant_id = $1 AND effective_from > $2
+              UNION ALL
+              SELECT employee_id, effective_from FROM reporting_lines
+               WHERE tenant_id = $1 AND effective_from > $2) later
+        JOIN p ON p.id = later.employee_id
+       GROUP BY later.employee_id
+    )
+    SELECT e.id AS employee_id, j.id AS job_id, j.department_id, j.office_id, r.manager_id,
+           nullif(greatest(coalesce(j.effective_from, '-infinity'),
+                           coalesce(r.effective_from, '-infinity')), '-infinity') AS valid_from,
+           n.effective_from AS valid_until
+      FROM p
+      JOIN employees e ON e.tenant_id = $1 AND e.id = p.id
+      LEFT JOIN jobs j ON j.employee_id = e.id
+      LEFT JOIN lines r ON r.employee_id = e.id
+      LEFT JOIN next n ON n.employee_id = e.id
+"""
+
+PLACE = (
+    """
+CREATE FUNCTION hrvault_place(p_tenant uuid, p_day date, p_people uuid[]) RETURNS void
+LANGUAGE plpgsql
+-- Statements run through EXECUTE, so each is planned for its own batch. A large batch
+-- (a bulk load, the backfill) is joined by hashing, never by a loop per person that the
+-- statistics, stale in the middle of such a transaction, might make the planner choose.
+AS $$
+DECLARE
+  moved uuid[];
+  frontier uuid[];
+  steps integer := 0;
+  nestloop text := current_setting('enable_nestloop');
+  large boolean := cardinality(p_people) > 1000;
+BEGIN
+  IF large THEN
+    PERFORM set_config('enable_nestloop', 'off', true);
+  END IF;
+  EXECUTE 'WITH state AS ('
+    || CASE WHEN large THEN $state$"""
+    + STATE_BY_HASHING
+    + """$state$
+            ELSE $state$"""
+    + STATE_BY_LOOKUP
+    + """$state$ END
+    || $sql$
   ), changed AS (
     SELECT s.employee_id
       FROM state s
@@ -136,6 +189,7 @@ BEGIN
   PERFORM set_config('enable_nestloop', nestloop, true);
 END $$
 """
+)
 
 REFRESH = """
 CREATE FUNCTION hrvault_refresh_placements(p_tenant uuid, p_day date) RETURNS integer

@@ -15,7 +15,7 @@ trip:
 - ``hrvault_authenticate``: binds the transaction to the token's tenant, reads the
   session (live or not), its user's roles and the policy version, and writes last-seen
   only when the stored one is stale by more than a tenth of the idle timeout (at most a
-  minute). Concurrent requests of one session skip the row another one is touching
+  minute), and brings the tenant's placements up to date for the day (migration 0014). Concurrent requests of one session skip the row another one is touching
   instead of queueing behind its lock.
 """
 
@@ -91,6 +91,11 @@ def upgrade() -> None:
               JOIN tenants AS t ON t.id = s.tenant_id
               LEFT JOIN users AS u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
              WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL;
+          -- Where people stand today, for the session's reads and writes (migration 0014);
+          -- here rather than in a round trip of its own.
+          IF FOUND THEN
+            PERFORM hrvault_refresh_placements(p_tenant, (p_now AT TIME ZONE 'UTC')::date);
+          END IF;
           -- Last-seen, when stale: a session may then end up to a tenth of its idle
           -- timeout early, never late. A row another request is touching is skipped.
           UPDATE sessions AS s
