@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import statistics
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from employees_list import cpu_seconds
 from inprocess import CpuMeter, add_owner, embedded_database, login
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -388,25 +388,6 @@ def postmaster_pid(data_dir: Path) -> int | None:
     return None
 
 
-def tree_cpu(pid: int | None) -> float | None:
-    """utime+stime of ``pid``, its children and what they reaped (the database's backends)."""
-    if pid is None:
-        return None
-    stats: dict[int, list[str]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
-            stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-    kids: dict[int, list[int]] = {}
-    for child, fields in stats.items():
-        kids.setdefault(int(fields[1]), []).append(child)
-    ticks, todo = 0, [pid] if pid in stats else []
-    while todo:
-        current = todo.pop()
-        ticks += sum(int(v) for v in stats[current][11:15])
-        todo += kids.get(current, [])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 async def measure_size(size: int, repeat: int) -> dict[str, Any]:
     rng = random.Random(size)
     async with embedded_database("hvlt-") as database:
@@ -445,7 +426,7 @@ async def measure_size(size: int, repeat: int) -> dict[str, Any]:
                 times, failure = [], None
                 await client.post("/graphql", json={"query": query}, headers=headers[who])
                 meter.samples.clear()
-                db_before = tree_cpu(db_pid)
+                db_before = cpu_seconds(db_pid)
                 for _ in range(repeat):
                     started = time.perf_counter()
                     answer = await client.post(
@@ -456,7 +437,7 @@ async def measure_size(size: int, repeat: int) -> dict[str, Any]:
                     if errors:
                         failure = errors[0].get("extensions", {}).get("code", "ERROR")
                         break
-                db_after = tree_cpu(db_pid)
+                db_after = cpu_seconds(db_pid)
                 db_ms = (
                     (db_after - db_before) * 1000 / len(times)
                     if db_after is not None and db_before is not None
