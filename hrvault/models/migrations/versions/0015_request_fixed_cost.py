@@ -98,6 +98,8 @@ def upgrade() -> None:
           END IF;
           -- Last-seen, when stale: a session may then end up to a tenth of its idle
           -- timeout early, never late. A row another request is touching is skipped.
+          -- Only a live session's: an ended one is revoked by a transaction of its own
+          -- (the audit of its end), which a lock held here would keep waiting.
           UPDATE sessions AS s
              SET last_seen_at = p_now
            WHERE s.tenant_id = p_tenant
@@ -107,6 +109,12 @@ def upgrade() -> None:
                           WHERE x.token_hash = p_token_hash AND x.revoked_at IS NULL
                             AND x.last_seen_at
                                 > p_now - make_interval(secs => t.idle_timeout_seconds)
+                            AND x.created_at
+                                > p_now - make_interval(secs => t.absolute_lifetime_seconds)
+                            AND (x.stage <> 'totp_pending' OR x.created_at > p_pending_since)
+                            AND EXISTS (SELECT 1 FROM users AS u
+                                         WHERE u.tenant_id = x.tenant_id AND u.id = x.user_id
+                                           AND u.is_active)
                             AND x.last_seen_at < p_now - LEAST(
                                   interval '60 seconds',
                                   make_interval(secs => t.idle_timeout_seconds / 10.0))
