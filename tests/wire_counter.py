@@ -8,6 +8,7 @@ prepared statement). That is what asyncpg waits on, whatever SQLAlchemy logs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 
 from tests.stall_proxy import StallingProxy
@@ -88,11 +89,9 @@ class RoundTripCounter(StallingProxy):
         if reader is None:
             await super()._pipe(source, sink)
             return
-        try:
+        with contextlib.suppress(OSError):  # either side closed: the pipe ends
             while data := await source.read(65536):
                 reader.feed(data)
                 sink.write(data)
                 await sink.drain()
-        except OSError:
-            pass
         sink.transport.abort()
