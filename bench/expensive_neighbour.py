@@ -115,8 +115,10 @@ async def served(data_dir: Path) -> AsyncIterator[str]:
         port = probe.getsockname()[1]
     exe = Path(sys.executable).with_name("hrvault")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "hrvault.cli"]
+    # The server is the bench's embedded database, whatever database the caller names.
+    outside = {"HRVAULT_DATABASE_URL", "HRVAULT_APP_DATABASE_URL"}
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in outside},
         "HRVAULT_DATA_DIR": str(data_dir),
         "HRVAULT_LOG_LEVEL": os.environ.get("HRVAULT_LOG_LEVEL", "WARNING"),
         "HRVAULT_REQUEST_LIMIT": "1000000/60",  # the load itself must not be throttled
